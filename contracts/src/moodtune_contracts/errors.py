@@ -1,0 +1,44 @@
+"""The one error shape every Moodtune service answers with, and the domain error it comes from."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. `unknown_emotion`")
+    message: str = Field(description="what went wrong, for a person")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+    request_id: str | None = None
+
+
+class MoodtuneError(Exception):
+    """A failure a caller can act on. Domain code raises subclasses; each app maps them to HTTP once."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_response(self, request_id: str | None) -> ErrorResponse:
+        return ErrorResponse(
+            error=ErrorDetail(code=self.code, message=self.message, details=self.details),
+            request_id=request_id,
+        )
+
+
+class InvalidInput(MoodtuneError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotReady(MoodtuneError):
+    status_code = 503
+    code = "not_ready"

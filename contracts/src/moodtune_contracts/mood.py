@@ -1,0 +1,102 @@
+"""Where each emotion sits in music's valence x energy plane, and where each policy aims.
+
+Russell's circumplex model of affect places emotions on two axes, pleasantness (valence) and
+arousal. Spotify's audio features carry the same two axes for music (`valence`, `energy`, both
+0..1), so an emotion becomes a target point and music is chosen by nearness to it. The catalog
+job records these tables in its manifest; the recommender aims with them at query time.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from moodtune_contracts.emotions import EMOTIONS, Emotion
+
+
+class Policy(StrEnum):
+    MATCH = "match"  # music that fits the mood
+    UPLIFT = "uplift"  # for a negative mood, music that moves the listener toward a positive one
+
+
+@dataclass(frozen=True)
+class MoodPoint:
+    valence: float
+    energy: float
+
+
+# Match: the emotion's own position (valence, energy) on the circumplex, scaled to 0..1.
+MATCH_POINTS: Mapping[Emotion, MoodPoint] = {
+    Emotion.ANGRY: MoodPoint(valence=0.20, energy=0.85),
+    Emotion.DISGUST: MoodPoint(valence=0.20, energy=0.60),
+    Emotion.FEAR: MoodPoint(valence=0.25, energy=0.75),
+    Emotion.HAPPY: MoodPoint(valence=0.85, energy=0.70),
+    Emotion.NEUTRAL: MoodPoint(valence=0.50, energy=0.50),
+    Emotion.SAD: MoodPoint(valence=0.20, energy=0.25),
+    Emotion.SURPRISE: MoodPoint(valence=0.70, energy=0.85),
+}
+
+NEGATIVE_EMOTIONS: frozenset[Emotion] = frozenset({Emotion.ANGRY, Emotion.DISGUST, Emotion.FEAR, Emotion.SAD})
+
+# Uplift: negative moods aim at a pleasant point. Following the music-therapy "iso principle"
+# (start near the listener's arousal, then move valence), a sad listener gets brighter and somewhat
+# livelier songs, while angry or afraid listeners get pleasant songs at a calmer energy.
+UPLIFT_POINTS: Mapping[Emotion, MoodPoint] = {
+    **MATCH_POINTS,
+    Emotion.ANGRY: MoodPoint(valence=0.70, energy=0.55),
+    Emotion.DISGUST: MoodPoint(valence=0.70, energy=0.55),
+    Emotion.FEAR: MoodPoint(valence=0.70, energy=0.45),
+    Emotion.SAD: MoodPoint(valence=0.75, energy=0.55),
+}
+
+POLICY_POINTS: Mapping[Policy, Mapping[Emotion, MoodPoint]] = {
+    Policy.MATCH: MATCH_POINTS,
+    Policy.UPLIFT: UPLIFT_POINTS,
+}
+
+# How far a probability vector's sum may stray from 1 (rounding in clients, float16 models).
+PROBABILITY_SUM_TOLERANCE = 0.02
+
+
+class InvalidProbabilities(ValueError):
+    """A probability vector that is not a distribution over the seven emotions."""
+
+
+def validate_probabilities(probabilities: Mapping[str, float]) -> dict[Emotion, float]:
+    """Return a complete vector (missing emotions are 0), or raise InvalidProbabilities."""
+    unknown = sorted(set(probabilities) - set(EMOTIONS))
+    if unknown:
+        raise InvalidProbabilities(f"unknown emotion(s) {unknown}; expected some of {list(EMOTIONS)}")
+    vector = {emotion: float(probabilities.get(emotion, 0.0)) for emotion in EMOTIONS}
+    if any(not 0.0 <= p <= 1.0 for p in vector.values()):
+        raise InvalidProbabilities("every probability must lie between 0 and 1")
+    total = sum(vector.values())
+    if abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
+        raise InvalidProbabilities(f"probabilities sum to {total:.4f}, not 1")
+    return vector
+
+
+def one_hot(emotion: Emotion) -> dict[Emotion, float]:
+    return {e: 1.0 if e == emotion else 0.0 for e in EMOTIONS}
+
+
+def dominant(vector: Mapping[Emotion, float]) -> Emotion:
+    # Ties go to the earlier label so the answer never depends on dict order.
+    return max(EMOTIONS, key=lambda e: (vector[e], -EMOTIONS.index(e)))
+
+
+def target_point(vector: Mapping[Emotion, float], policy: Policy) -> MoodPoint:
+    """The probability-weighted blend of the policy's emotion points (not just the arg-max's)."""
+    points = POLICY_POINTS[policy]
+    total = sum(vector.values())
+    valence = sum(p * points[e].valence for e, p in vector.items()) / total
+    energy = sum(p * points[e].energy for e, p in vector.items()) / total
+    return MoodPoint(valence=round(valence, 6), energy=round(energy, 6))
+
+
+def rank_clusters(target: MoodPoint, cluster_points: Mapping[int, MoodPoint]) -> list[tuple[int, float]]:
+    """Clusters by Euclidean distance of their centroid's (valence, energy) to the target, nearest first."""
+    distances = [
+        (cluster, ((p.valence - target.valence) ** 2 + (p.energy - target.energy) ** 2) ** 0.5)
+        for cluster, p in cluster_points.items()
+    ]
+    return sorted(distances, key=lambda item: (item[1], item[0]))

@@ -1,0 +1,102 @@
+"""The recommender-service's request and response: served by it, sent and read by the gateway."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from moodtune_contracts.catalog_schema import ClusterProfile, EmotionMappingEntry
+from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.mood import Policy
+
+# Kept as plain strings (listed in the schema) so an unknown one gets the domain's clear
+# `unknown_emotion` error rather than a generic validation message.
+EmotionName = Annotated[str, Field(json_schema_extra={"enum": list(EMOTIONS)}, examples=["sad"])]
+
+
+class TrackFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    genres: list[str] = Field(default_factory=list, max_length=20, description="any of these genres")
+    exclude_explicit: bool = Field(False, description="also drops tracks whose explicitness is unknown")
+    min_popularity: int = Field(0, ge=0, le=100)
+    year_from: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
+    year_to: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
+
+
+class RecommendationRequest(TrackFilters):
+    emotion: EmotionName | None = Field(None, description="one emotion; or give `probabilities`")
+    probabilities: dict[EmotionName, float] | None = Field(
+        None,
+        description="probability of each emotion (missing ones count as 0; must sum to 1)",
+        examples=[{"sad": 0.7, "neutral": 0.2, "fear": 0.1}],
+    )
+    policy: Policy = Field(Policy.MATCH, description="`match` the mood or `uplift` a negative one")
+    limit: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=100)
+
+
+class AudioFeatures(BaseModel):
+    acousticness: float
+    danceability: float
+    energy: float
+    instrumentalness: float
+    liveness: float
+    loudness: float
+    speechiness: float
+    tempo: float
+    valence: float
+
+
+class Track(BaseModel):
+    id: str
+    name: str
+    artists: list[str]
+    album: str | None
+    genres: list[str]
+    year: int | None
+    popularity: int
+    explicit: bool | None
+    duration_ms: int
+    features: AudioFeatures
+    cluster: int
+    spotify_url: str
+
+
+class MoodTarget(BaseModel):
+    valence: float
+    energy: float
+
+
+class ClusterChoice(BaseModel):
+    cluster: int
+    label: str
+    distance: float = Field(description="distance of the cluster's (valence, energy) to the target")
+    chosen: bool = Field(description="tracks are drawn from this cluster")
+    valence: float
+    energy: float
+    size: int
+
+
+class Explanation(BaseModel):
+    target: MoodTarget
+    clusters: list[ClusterChoice] = Field(description="every cluster, nearest first")
+    summary: str
+
+
+class RecommendationResponse(BaseModel):
+    emotion: str = Field(description="the most probable emotion")
+    probabilities: dict[str, float]
+    policy: Policy
+    explanation: Explanation
+    page: int
+    limit: int
+    has_more: bool
+    tracks: list[Track] = Field(description="ranked by popularity, most popular first")
+    catalog_version: str
+
+
+class ClusterListing(BaseModel):
+    catalog: str
+    catalog_version: str
+    clusters: list[ClusterProfile]
+    emotion_mapping: dict[str, dict[str, EmotionMappingEntry]]
