@@ -1,0 +1,1 @@
+"""Moodtune's offline jobs, each run as `python -m training.<job>`."""
