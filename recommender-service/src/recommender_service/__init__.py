@@ -1,0 +1,1 @@
+"""Moodtune's recommender-service: Spotify tracks for an emotion, ranked by popularity."""

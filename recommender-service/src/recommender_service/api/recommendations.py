@@ -1,0 +1,40 @@
+"""POST /v1/recommendations and GET /v1/clusters."""
+
+from fastapi import APIRouter
+
+from moodtune_contracts.recommendations import ClusterListing, RecommendationRequest, RecommendationResponse
+from moodtune_contracts.service import ERROR_RESPONSES
+from recommender_service.api import API_PREFIX
+from recommender_service.api.deps import CatalogDep, SettingsDep
+from recommender_service.recommend import recommend
+
+router = APIRouter(prefix=API_PREFIX, tags=["recommendations"])
+
+
+@router.post(
+    "/recommendations",
+    operation_id="recommend",
+    response_model=RecommendationResponse,
+    responses=ERROR_RESPONSES,
+    summary="Tracks for an emotion or a probability vector, ranked by popularity",
+)
+def create_recommendations(
+    body: RecommendationRequest, catalog: CatalogDep, settings: SettingsDep
+) -> RecommendationResponse:
+    return recommend(request=body, catalog=catalog, settings=settings)
+
+
+@router.get(
+    "/clusters",
+    operation_id="listClusters",
+    response_model=ClusterListing,
+    summary="The catalog's clusters, their audio profiles and the emotion mapping",
+)
+def list_clusters(catalog: CatalogDep) -> ClusterListing:
+    manifest = catalog.manifest
+    return ClusterListing(
+        catalog=manifest.name,
+        catalog_version=manifest.version,
+        clusters=manifest.clusters,
+        emotion_mapping=manifest.emotion_mapping,
+    )

@@ -1,0 +1,229 @@
+"""The track catalog in memory, indexed at load so that a query never scans the whole catalog.
+
+Rows are put in ranking order once (popularity descending, id ascending), so a row's index is its
+rank. Each cluster, and each (cluster, genre) pair, keeps the sorted row indices of its tracks; a
+minimum popularity is a binary search, and the remaining filters are applied to the head of one such
+list only, chunk by chunk, until a page is full.
+"""
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from moodtune_contracts.catalog_schema import (
+    AUDIO_FEATURES,
+    MANIFEST_FILE,
+    SCHEMA_VERSION,
+    TRACK_COLUMNS,
+    TRACKS_FILE,
+    CatalogManifest,
+)
+from recommender_service.errors import CatalogError, InvalidFilter, UnknownGenre, UnsupportedFilter
+
+UNKNOWN_YEAR = -1
+_FIRST_CHUNK = 256
+_MAX_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class TrackFilter:
+    genres: tuple[str, ...] = ()
+    exclude_explicit: bool = False
+    min_popularity: int = 0
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[int]
+    has_more: bool
+
+
+class Catalog:
+    def __init__(self, table: pa.Table, manifest: CatalogManifest) -> None:
+        missing = [c for c in TRACK_COLUMNS if c not in table.column_names]
+        if missing:
+            raise CatalogError(f"catalog tracks lack column(s) {missing}")
+        self.manifest = manifest
+        order = pc.sort_indices(table, sort_keys=[("popularity", "descending"), ("id", "ascending")])
+        self.table = table.take(order).combine_chunks()
+        n = self.table.num_rows
+        self.size = n
+
+        self.popularity = self._ints("popularity", np.int16, fill=0)
+        # Negated, so it is ascending and a minimum popularity becomes one binary search.
+        self._neg_popularity = -self.popularity.astype(np.int32)
+        self.year = self._ints("year", np.int16, fill=UNKNOWN_YEAR)
+        explicit = self.table["explicit"]
+        self.explicit = np.where(
+            pc.is_null(explicit).to_numpy(zero_copy_only=False),
+            -1,
+            pc.fill_null(explicit, False).to_numpy(zero_copy_only=False).astype(np.int8),
+        ).astype(np.int8)
+        self.cluster = self._ints("cluster", np.int8, fill=-1)
+        # Artist diversity counts a track against its first-listed (primary) artist.
+        primary = pc.list_element(self.table["artists"], 0).dictionary_encode().combine_chunks()
+        self.artist_key = primary.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+
+        self.clusters = sorted(int(c) for c in np.unique(self.cluster) if c >= 0)
+        self.rows_by_cluster = {c: np.flatnonzero(self.cluster == c).astype(np.int32) for c in self.clusters}
+
+        genres = self.table["genres"].combine_chunks()
+        flat = pc.list_flatten(genres).dictionary_encode()
+        parents = pc.list_parent_indices(genres).to_numpy().astype(np.int64)
+        names = [str(g) for g in flat.dictionary.to_pylist()]
+        codes = flat.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.genres = sorted(names)
+        self._genre_code = {name: i for i, name in enumerate(names)}
+        # Stable sort by (cluster, genre) keeps rows ascending (ranked) inside each group.
+        keys = self.cluster[parents].astype(np.int64) * len(names) + codes
+        by_key = np.argsort(keys, kind="stable")
+        sorted_keys, sorted_rows = keys[by_key], parents[by_key].astype(np.int32)
+        bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
+        self.rows_by_cluster_genre: dict[tuple[int, int], np.ndarray] = {}
+        for chunk_keys, chunk_rows in zip(
+            np.split(sorted_keys, bounds), np.split(sorted_rows, bounds), strict=True
+        ):
+            if len(chunk_keys):
+                key = int(chunk_keys[0])
+                self.rows_by_cluster_genre[(key // len(names), key % len(names))] = chunk_rows
+        self.has_years = bool((self.year != UNKNOWN_YEAR).any()) if n else False
+
+    def _ints(self, column: str, dtype: type, *, fill: int) -> np.ndarray:
+        values = pc.fill_null(self.table[column], fill).to_numpy(zero_copy_only=False)
+        return np.asarray(values).astype(dtype)
+
+    @classmethod
+    def load(cls, path: Path) -> "Catalog":
+        manifest_path, tracks_path = path / MANIFEST_FILE, path / TRACKS_FILE
+        if not manifest_path.is_file() or not tracks_path.is_file():
+            raise CatalogError(f"{path}: not a catalog artifact (needs {MANIFEST_FILE} and {TRACKS_FILE})")
+        try:
+            manifest = CatalogManifest.model_validate_json(manifest_path.read_text())
+        except ValidationError as exc:
+            raise CatalogError(f"{manifest_path}: invalid manifest ({exc.error_count()} errors)") from exc
+        if manifest.schema_version != SCHEMA_VERSION:
+            raise CatalogError(
+                f"{path}: catalog schema {manifest.schema_version}, this service reads {SCHEMA_VERSION}"
+            )
+        return cls(pq.read_table(tracks_path), manifest)
+
+    def check_filter(self, track_filter: TrackFilter) -> None:
+        for genre in track_filter.genres:
+            if genre not in self._genre_code:
+                close = difflib.get_close_matches(genre, self.genres, n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise UnknownGenre(f"unknown genre {genre!r}{hint}", details={"suggestions": close})
+        years = (track_filter.year_from, track_filter.year_to)
+        if any(y is not None for y in years) and not self.has_years:
+            raise UnsupportedFilter("this catalog has no release years, so it cannot filter by year")
+        if None not in years and years[0] > years[1]:  # type: ignore[operator]
+            raise InvalidFilter(f"year_from {years[0]} is after year_to {years[1]}")
+
+    def _candidates(self, cluster: int, track_filter: TrackFilter) -> np.ndarray:
+        if track_filter.genres:
+            lists = [
+                self.rows_by_cluster_genre.get((cluster, self._genre_code[g]), np.empty(0, np.int32))
+                for g in track_filter.genres
+            ]
+            rows = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
+        else:
+            rows = self.rows_by_cluster.get(cluster, np.empty(0, np.int32))
+        # Rows with popularity >= the minimum form a prefix of the ranking.
+        cutoff = np.searchsorted(self._neg_popularity, -track_filter.min_popularity, side="right")
+        return rows[: np.searchsorted(rows, cutoff)]
+
+    def _stream(self, clusters: list[int], track_filter: TrackFilter) -> Iterator[int]:
+        """Rows passing the filter: cluster by cluster in the given order, ranked inside each."""
+        for cluster in clusters:
+            rows = self._candidates(cluster, track_filter)
+            start, size = 0, _FIRST_CHUNK
+            while start < len(rows):
+                chunk = rows[start : start + size]
+                keep = np.ones(len(chunk), dtype=bool)
+                if track_filter.exclude_explicit:
+                    keep &= self.explicit[chunk] == 0  # unknown counts as possibly explicit
+                if track_filter.year_from is not None:
+                    keep &= self.year[chunk] >= track_filter.year_from
+                if track_filter.year_to is not None:
+                    year = self.year[chunk]
+                    keep &= (year <= track_filter.year_to) & (year != UNKNOWN_YEAR)
+                yield from chunk[keep].tolist()
+                start, size = start + size, min(size * 4, _MAX_CHUNK)
+
+    def page(
+        self,
+        *,
+        clusters: list[int],
+        track_filter: TrackFilter,
+        page: int,
+        limit: int,
+        max_per_artist: int,
+        max_depth: int,
+    ) -> Page:
+        """Page `page` (1-based) of the filtered stream with at most `max_per_artist` per artist.
+
+        A track skipped because its artist is full on one page is deferred to the next page, so every
+        track appears on exactly one page and pages are stable. A page can run short only when one
+        artist dominates what is left, or past `max_depth` scanned positions.
+        """
+        stream = enumerate(self._stream(clusters, track_filter))
+        deferred: list[tuple[int, int]] = []
+        exhausted = False
+        for current in range(1, page + 1):
+            fill = _PageFill(limit=limit, max_per_artist=max_per_artist, artist_key=self.artist_key)
+            deferred = [item for item in deferred if not fill.offer(item)]
+            while not fill.full:
+                item = next(stream, None)
+                if item is None or item[0] >= max_depth:
+                    exhausted = True
+                    break
+                if not fill.offer(item):
+                    deferred.append(item)
+            if current == page:
+                has_more = bool(deferred) or (not exhausted and next(stream, None) is not None)
+                return Page(rows=fill.rows(), has_more=has_more)
+        raise AssertionError("unreachable")
+
+    def tracks(self, rows: list[int]) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        picked = self.table.take(pa.array(rows, type=pa.int32())).to_pylist()
+        for track in picked:
+            track["features"] = {f: round(float(track.pop(f)), 6) for f in AUDIO_FEATURES}
+        return picked
+
+
+class _PageFill:
+    """One page being filled under the artist-diversity rule."""
+
+    def __init__(self, *, limit: int, max_per_artist: int, artist_key: np.ndarray) -> None:
+        self.limit, self.max_per_artist, self.artist_key = limit, max_per_artist, artist_key
+        self.per_artist: dict[int, int] = {}
+        self.taken: list[tuple[int, int]] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.taken) >= self.limit
+
+    def offer(self, item: tuple[int, int]) -> bool:
+        """Take (position, row) if the page has room and its artist is not full yet."""
+        artist = int(self.artist_key[item[1]])
+        if self.full or self.per_artist.get(artist, 0) >= self.max_per_artist:
+            return False
+        self.per_artist[artist] = self.per_artist.get(artist, 0) + 1
+        self.taken.append(item)
+        return True
+
+    def rows(self) -> list[int]:
+        # By stream position: rank inside a cluster, nearer clusters first.
+        return [row for _, row in sorted(self.taken)]

@@ -1,0 +1,25 @@
+"""The recommender's configuration, from `RECOMMENDER_*` environment variables (defaults below)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The committed default catalog; a checkout or an image built from it has it at this place.
+DEFAULT_CATALOG = Path(__file__).resolve().parents[3] / "artifacts" / "catalog"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECOMMENDER_")
+
+    catalog_path: Path = Field(DEFAULT_CATALOG, description="catalog artifact directory")
+    host: str = "127.0.0.1"
+    port: int = 8002
+    log_level: str = "info"
+    max_per_artist: int = Field(2, ge=1, description="most tracks of one artist on one page")
+    fallback_margin: float = Field(
+        0.25,
+        ge=0.0,
+        description="clusters this much farther than the nearest one may fill a page the nearest cannot",
+    )
+    max_depth: int = Field(2000, ge=100, description="deepest track position paging may reach")
