@@ -1,0 +1,209 @@
+"""Test helpers: catalog files in the three public layouts, and services run as real processes."""
+
+import contextlib
+import csv
+import gzip
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+HEADER_114K = (
+    ",track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
+    "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,track_genre"
+).split(",")
+HEADER_1921 = (
+    "valence,year,acousticness,artists,danceability,duration_ms,energy,explicit,id,instrumentalness,key,"
+    "liveness,loudness,mode,name,popularity,release_date,speechiness,tempo"
+).split(",")
+HEADER_FEATURES = (
+    "genre,artist_name,track_name,track_id,popularity,acousticness,danceability,duration_ms,energy,"
+    "instrumentalness,key,liveness,loudness,mode,speechiness,tempo,time_signature,valence"
+).split(",")
+
+# Four mood corners; tracks are drawn around them so k-means finds them again.
+CORNERS = {
+    "happy": {"valence": 0.9, "energy": 0.85, "acousticness": 0.1, "danceability": 0.8},
+    "sad": {"valence": 0.1, "energy": 0.15, "acousticness": 0.9, "danceability": 0.3},
+    "angry": {"valence": 0.1, "energy": 0.9, "acousticness": 0.05, "danceability": 0.5},
+    "calm": {"valence": 0.8, "energy": 0.2, "acousticness": 0.8, "danceability": 0.4},
+}
+
+
+def synthetic_tracks(n_per_corner: int = 60, seed: int = 0) -> list[dict[str, object]]:
+    """Tracks in four well-separated mood groups, with known popularity, artists, genres and years."""
+    import random
+
+    rng = random.Random(seed)
+    tracks = []
+    for corner, centre in CORNERS.items():
+        for i in range(n_per_corner):
+            jitter = {k: min(1.0, max(0.0, v + rng.uniform(-0.05, 0.05))) for k, v in centre.items()}
+            tracks.append(
+                {
+                    "id": f"{corner}{i:04d}",
+                    "name": f"{corner.title()} song {i}",
+                    # The first five tracks of each corner share one artist, to exercise diversity.
+                    "artists": [f"{corner}-star"] if i < 5 else [f"{corner}-artist-{i}", "Guest"],
+                    "album": f"{corner} album",
+                    "genre": "rock" if i % 3 == 0 else "pop",
+                    "popularity": 100 - i if i < 100 else 0,
+                    "explicit": i % 4 == 0,
+                    "year": 1990 + i % 30,
+                    "duration_ms": 180000 + i,
+                    "instrumentalness": 0.01,
+                    "liveness": 0.1,
+                    "loudness": -6.0 - 10 * (1 - jitter["energy"]),
+                    "speechiness": 0.05,
+                    "tempo": 90 + 60 * jitter["energy"],
+                    **jitter,
+                }
+            )
+    return tracks
+
+
+def write_114k(path: Path, tracks: Sequence[dict[str, object]], *, extra_genre_rows: int = 0) -> Path:
+    """The 114k 'Spotify Tracks Dataset' layout; the first `extra_genre_rows` tracks repeat under 'indie'."""
+    rows = []
+    for t in tracks:
+        rows.append(_row_114k(t, t["genre"]))
+    for t in tracks[:extra_genre_rows]:
+        rows.append(_row_114k(t, "indie"))
+    return _write(path, HEADER_114K, [[i, *r] for i, r in enumerate(rows)])
+
+
+def _row_114k(t: dict[str, object], genre: object) -> list[object]:
+    return [
+        t["id"],
+        ";".join(t["artists"]),
+        t["album"],
+        t["name"],
+        t["popularity"],
+        t["duration_ms"],  # type: ignore[arg-type]
+        str(t["explicit"]),
+        t["danceability"],
+        t["energy"],
+        5,
+        t["loudness"],
+        1,
+        t["speechiness"],
+        t["acousticness"],
+        t["instrumentalness"],
+        t["liveness"],
+        t["valence"],
+        t["tempo"],
+        4,
+        genre,
+    ]
+
+
+def write_1921(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
+    rows = [
+        [
+            t["valence"],
+            t["year"],
+            t["acousticness"],
+            repr(list(t["artists"])),  # type: ignore[call-overload]
+            t["danceability"],
+            t["duration_ms"],
+            t["energy"],
+            int(bool(t["explicit"])),
+            t["id"],
+            t["instrumentalness"],
+            5,
+            t["liveness"],
+            t["loudness"],
+            1,
+            t["name"],
+            t["popularity"],
+            f"{t['year']}-01-01",
+            t["speechiness"],
+            t["tempo"],
+        ]
+        for t in tracks
+    ]
+    return _write(path, HEADER_1921, rows)
+
+
+def write_features(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
+    rows = [
+        [
+            t["genre"],
+            t["artists"][0],
+            t["name"],
+            t["id"],
+            t["popularity"],
+            t["acousticness"],  # type: ignore[index]
+            t["danceability"],
+            t["duration_ms"],
+            t["energy"],
+            t["instrumentalness"],
+            "C#",
+            t["liveness"],
+            t["loudness"],
+            "Major",
+            t["speechiness"],
+            t["tempo"],
+            "4/4",
+            t["valence"],
+        ]
+        for t in tracks
+    ]
+    return _write(path, HEADER_FEATURES, rows)
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", newline="", encoding="utf-8") as f:  # type: ignore[operator]
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_service(
+    module: str, *, env: dict[str, str], port: int, ready_path: str = "/readyz", timeout: float = 60.0
+) -> Iterator[str]:
+    """Run `python -m module` as its own process on loopback; yield its base URL once it is ready."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                raise RuntimeError(f"{module} exited with {process.returncode}:\n{output}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(base + ready_path, timeout=1.0).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{module} not ready within {timeout}s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

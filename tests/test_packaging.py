@@ -1,0 +1,37 @@
+"""Every part pins its dependencies, and the parts agree on each version."""
+
+import re
+import tomllib
+
+from tests.helpers import REPO
+
+PARTS = ["contracts", "training", "recommender-service"]
+LOCAL = {"moodtune-contracts"}
+
+
+def _requirements() -> list[tuple[str, str]]:
+    found = []
+    for part in PARTS:
+        project = tomllib.loads((REPO / part / "pyproject.toml").read_text())["project"]
+        for req in project["dependencies"] + sum(project.get("optional-dependencies", {}).values(), []):
+            found.append((part, req))
+    for line in (REPO / "requirements-dev.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            found.append(("requirements-dev.txt", line.strip()))
+    return found
+
+
+def test_every_dependency_is_pinned_exactly() -> None:
+    for part, req in _requirements():
+        name = re.split(r"[\[=<>!~ ]", req)[0]
+        if name not in LOCAL:
+            assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z,]+\])?==[0-9][A-Za-z0-9.]*", req), f"{part}: {req}"
+
+
+def test_parts_agree_on_every_version() -> None:
+    versions: dict[str, set[str]] = {}
+    for _, req in _requirements():
+        if "==" in req:
+            name, version = req.split("==")
+            versions.setdefault(re.sub(r"\[.*\]", "", name).lower(), set()).add(version)
+    assert {n: v for n, v in versions.items() if len(v) > 1} == {}
