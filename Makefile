@@ -1,0 +1,49 @@
+# Moodtune: `make run` starts the system on its embedded defaults, `make test` runs every test.
+# Both build their own virtual environment (.venv) from nothing with Python 3.11.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := contracts training recommender-service
+STAMP := $(VENV)/.installed
+SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
+
+.PHONY: venv test lint typecheck pytest run run-recommender catalog bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
+		-e 'contracts[service]' $(foreach p,$(filter-out contracts,$(PACKAGES)),-e $(p))
+	touch $(STAMP)
+
+test: lint typecheck pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy contracts/src training/src recommender-service/src
+
+pytest: venv
+	$(BIN)/python -m pytest
+
+run: run-recommender
+
+run-recommender: venv
+	$(BIN)/python -m recommender_service
+
+# Rebuild the committed default catalog from the 114k Spotify file.
+catalog: venv
+	$(BIN)/python -m training.catalog build --input $(SPOTIFY_CSV) --out artifacts/catalog --name spotify-tracks-114k
+
+bench: venv
+	mkdir -p benchmarks/results
+	$(BIN)/python -m benchmarks.recommender --spotify-csv $(SPOTIFY_CSV) --out benchmarks/results/recommender.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
