@@ -1,0 +1,188 @@
+"""Image decoding, face detection and the FER2013-style crop: one implementation for serving and training.
+
+The emotion-service crops uploaded photos with it, and the training job's dataset extension crops
+user images with it, so a face looks the same to the model in both places (no train/serve skew).
+A FER2013 face is a 48x48 grey square, roughly from the brows to below the chin; `fer_crop`
+reproduces that framing from a detector's box.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from moodtune_contracts.errors import MoodtuneError
+
+FACE_SIZE = 48
+# Haar boxes hug eyes-to-mouth; FER2013 faces show a little more (brows, chin, cheeks).
+FACE_MARGIN = 0.15
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF"})
+# A tight crop (FER2013 itself, or a user's own face crop) is small and square-ish: detecting a face
+# inside it again would zoom in and frame it unlike the training data.
+CROP_MAX_SIDE = 160
+CROP_ASPECT = (0.8, 1.25)
+# Detection runs on a copy no larger than this; boxes are scaled back.
+DETECT_MAX_SIDE = 800
+
+
+class UnsupportedImage(MoodtuneError):
+    status_code = 415
+    code = "unsupported_image"
+
+
+class CorruptImage(MoodtuneError):
+    status_code = 422
+    code = "corrupt_image"
+
+
+class ImageTooLarge(MoodtuneError):
+    status_code = 413
+    code = "image_too_large"
+
+
+class NoFaceFound(MoodtuneError):
+    status_code = 422
+    code = "no_face"
+
+
+class FaceMode(StrEnum):
+    AUTO = "auto"  # detect; an image that already looks like a face crop is used whole
+    DETECT = "detect"  # detection must find a face
+    WHOLE = "whole"  # the whole image is the face
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class Face:
+    box: FaceBox  # in the (EXIF-rotated) image's pixel coordinates
+    pixels: np.ndarray  # FACE_SIZE x FACE_SIZE uint8 grey, the model's input
+    detected: bool  # False when the whole image was taken as the face
+
+
+def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
+    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright grey uint8 array.
+
+    The pixel count is checked from the header before any pixel is decoded, so a decompression
+    bomb costs nothing.
+    """
+    if not data:
+        raise CorruptImage("the upload is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ALLOWED_FORMATS:
+                raise UnsupportedImage(
+                    f"{image.format} images are not supported; send JPEG, PNG, WebP, BMP or GIF",
+                    details={"format": image.format},
+                )
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageTooLarge(
+                    f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}",
+                    details={"width": width, "height": height, "max_pixels": max_pixels},
+                )
+            image.seek(0)  # GIF: the first frame
+            image.load()
+            upright = ImageOps.exif_transpose(image) or image
+            grey = upright.convert("L")
+    except MoodtuneError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise UnsupportedImage("the upload is not an image this service can read") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(f"image rejected as a decompression bomb: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or malformed data
+        raise CorruptImage(f"the image is damaged or truncated ({exc})") from exc
+    return np.asarray(grey, dtype=np.uint8)
+
+
+def looks_like_face_crop(grey: np.ndarray) -> bool:
+    height, width = grey.shape[:2]
+    return max(height, width) <= CROP_MAX_SIDE and CROP_ASPECT[0] <= width / height <= CROP_ASPECT[1]
+
+
+def fer_crop(grey: np.ndarray, box: FaceBox, *, margin: float = FACE_MARGIN) -> np.ndarray:
+    """A square around the box, `margin` of its side added on every side, edge-padded, 48x48."""
+    side = int(round(max(box.width, box.height) * (1 + 2 * margin)))
+    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
+    pad = max(0, -left, -top, left + side - grey.shape[1], top + side - grey.shape[0])
+    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else grey
+    square = padded[top + pad : top + pad + side, left + pad : left + pad + side]
+    return resize_face(square)
+
+
+def resize_face(grey: np.ndarray) -> np.ndarray:
+    """Any grey image to the model's 48x48 (centre square; area averaging when shrinking)."""
+    height, width = grey.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = grey[top : top + side, left : left + side]
+    interpolation = cv2.INTER_AREA if side > FACE_SIZE else cv2.INTER_LINEAR
+    return cv2.resize(square, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
+
+
+class FaceDetector:
+    """OpenCV's frontal-face Haar cascade (shipped inside opencv-python-headless 4.x: works offline)."""
+
+    def __init__(self, *, min_face_fraction: float = 0.08, min_neighbors: int = 5) -> None:
+        self.min_face_fraction = min_face_fraction
+        self.min_neighbors = min_neighbors
+
+    @cached_property
+    def _cascade(self) -> cv2.CascadeClassifier:
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+        cascade = cv2.CascadeClassifier(path)
+        if cascade.empty():
+            raise RuntimeError(f"cannot load the Haar cascade from {path}")
+        return cascade
+
+    def detect(self, grey: np.ndarray) -> list[FaceBox]:
+        """Faces, largest first, in `grey`'s coordinates."""
+        scale = min(1.0, DETECT_MAX_SIDE / max(grey.shape[:2]))
+        small = (
+            cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+        )
+        equalized = cv2.equalizeHist(small)
+        min_side = max(20, int(self.min_face_fraction * min(small.shape[:2])))
+        found = self._cascade.detectMultiScale(
+            equalized, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(min_side, min_side)
+        )
+        boxes = [
+            FaceBox(x=int(x / scale), y=int(y / scale), width=int(w / scale), height=int(h / scale))
+            for x, y, w, h in (found if len(found) else [])
+        ]
+        return sorted(boxes, key=lambda b: (-b.area, b.x, b.y))
+
+
+def extract_faces(grey: np.ndarray, *, mode: FaceMode, detector: FaceDetector) -> list[Face]:
+    """Every face as a model-ready 48x48 crop, the largest (primary) first."""
+    height, width = grey.shape[:2]
+    whole = Face(box=FaceBox(x=0, y=0, width=width, height=height), pixels=resize_face(grey), detected=False)
+    if mode is FaceMode.WHOLE or (mode is FaceMode.AUTO and looks_like_face_crop(grey)):
+        return [whole]
+    boxes = detector.detect(grey)
+    if not boxes:
+        raise NoFaceFound(
+            "no face found in the image; use a well-lit, frontal photo, or send a tight face crop "
+            "with face=whole",
+            details={"width": width, "height": height, "mode": mode.value},
+        )
+    return [Face(box=b, pixels=fer_crop(grey, b), detected=True) for b in boxes]
