@@ -17,7 +17,7 @@ $(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
-		-e 'contracts[service]' $(foreach p,$(filter-out contracts,$(PACKAGES)),-e $(p))
+		-e 'contracts[service,faces]' $(foreach p,$(filter-out contracts,$(PACKAGES)),-e $(p))
 	touch $(STAMP)
 
 test: lint typecheck pytest

@@ -207,3 +207,28 @@ def running_service(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+FER_TAR = SHARED / "data" / "fer2013" / "fer2013-train-val.tar.gz"
+
+
+def fer_samples(per_class: int, *, split: str = "val") -> list[tuple[str, bytes]]:
+    """The first `per_class` real FER2013 JPEGs of each class from the shared tarball: (label, bytes)."""
+    import tarfile
+
+    counts: dict[str, int] = {}
+    picked: list[tuple[str, bytes]] = []
+    with tarfile.open(FER_TAR) as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if not member.isfile() or len(parts) < 3 or parts[-3] != split:
+                continue
+            label = parts[-2]
+            if counts.get(label, 0) < per_class:
+                extracted = tar.extractfile(member)
+                assert extracted is not None
+                picked.append((label, extracted.read()))
+                counts[label] = counts.get(label, 0) + 1
+            if len(counts) == 7 and all(c >= per_class for c in counts.values()):
+                break
+    return picked

@@ -1,0 +1,121 @@
+"""Build/compile/fit/evaluate/export/reload for each architecture, on tiny synthetic data."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from training.emotion.config import TrainConfig, recipe_for, with_overrides
+from training.emotion.data import FerData, Split
+from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
+from training.emotion.export import CARD_FILE, MODEL_FILE, export
+from training.emotion.models import ARCHITECTURES, build_classifier
+from training.emotion.train import BEST, CHECKPOINT_DIR, HISTORY, balanced_class_weights, train
+
+TINY_INPUT = 32  # the smallest input every keras.applications backbone accepts
+
+
+def tiny_data(n: int = 24, seed: int = 0) -> FerData:
+    rng = np.random.default_rng(seed)
+
+    def split(size: int) -> Split:
+        return Split(rng.integers(0, 256, (size, 48, 48), dtype=np.uint8), np.arange(size) % 7)
+
+    return FerData(splits={"train": split(n), "val": split(14)}, source="synthetic", sha256="0" * 64)
+
+
+def tiny_config(arch: str, out: Path, **changes: object) -> TrainConfig:
+    recipe = with_overrides(recipe_for("study", arch), epochs=1, input_size=TINY_INPUT, batch_size=8)
+    return TrainConfig(arch=arch, data=Path("synthetic"), out=out, recipe=recipe, verbose=0, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_each_architecture_trains_evaluates_exports_and_reloads(arch: str, tmp_path: Path) -> None:
+    data = tiny_data()
+    result = train(tiny_config(arch, tmp_path), data)
+    assert result.epochs_trained == 1
+    assert (tmp_path / CHECKPOINT_DIR / BEST).exists()
+
+    evaluation = evaluate_split(result.classifier, data.val, tta=True)
+    assert 0.0 <= evaluation["accuracy"] <= 1.0
+    assert np.asarray(evaluation["confusion_matrix"]["rows_true_columns_predicted"]).sum() == 14
+
+    path, card = export(result.classifier, out=tmp_path / "artifact", card={"architecture": arch})
+    model = keras.models.load_model(path)
+    # The input contract: 48x48x1 grey 0..255 in, 7 probabilities out.
+    assert tuple(model.input_shape) == (None, 48, 48, 1)
+    probs = model.predict(data.val.x[:5].astype("float32")[..., None], verbose=0)
+    assert probs.shape == (5, 7)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-3)
+    original = result.classifier.predict(data.val.x[:5].astype("float32")[..., None], verbose=0)
+    np.testing.assert_allclose(probs, original, atol=2e-2)  # float16 storage changes little
+    assert card["labels"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    assert json.loads((tmp_path / "artifact" / CARD_FILE).read_text())["version"].startswith(f"{arch}@")
+
+
+def test_exported_weights_are_stored_as_float16_and_load_as_float32(tmp_path: Path) -> None:
+    classifier = build_classifier(arch="basic_cnn", input_size=48)
+    path, _ = export(classifier, out=tmp_path, card={"architecture": "basic_cnn"})
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as h5:
+        dtypes: set[str] = set()
+        h5.visititems(lambda _, node: dtypes.add(str(node.dtype)) if isinstance(node, h5py.Dataset) else None)
+    assert dtypes == {"float16"}
+    reloaded = keras.models.load_model(path)
+    assert {w.dtype for w in reloaded.weights} == {"float32"}
+    assert path.name == MODEL_FILE
+
+
+def test_local_weights_file_initialises_the_backbone_and_freezes_as_the_study(tmp_path: Path) -> None:
+    base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(TINY_INPUT, TINY_INPUT, 3))
+    weights = tmp_path / "vgg16_notop.weights.h5"
+    base.save_weights(weights)
+    classifier = build_classifier(arch="vgg16", input_size=TINY_INPUT, weights=str(weights))
+    backbone = classifier.get_layer("vgg16")
+    for saved, loaded in zip(base.weights, backbone.weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(saved), keras.ops.convert_to_numpy(loaded))
+    trainable = [layer.name for layer in backbone.layers if layer.trainable and layer.weights]
+    assert trainable == ["block5_conv1", "block5_conv2", "block5_conv3"]  # the last 4 layers incl. pool
+
+
+def test_from_scratch_trains_the_layers_the_study_froze() -> None:
+    classifier = build_classifier(arch="efficientnetb0", input_size=TINY_INPUT, weights="none")
+    assert all(layer.trainable for layer in classifier.get_layer("efficientnetb0").layers)
+
+
+def test_missing_weights_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        build_classifier(arch="vgg16", input_size=TINY_INPUT, weights=str(tmp_path / "nope.h5"))
+
+
+def test_resume_continues_from_the_last_epoch_and_appends_the_log(tmp_path: Path) -> None:
+    data = tiny_data()
+    first = train(tiny_config("basic_cnn", tmp_path), data)
+    assert first.epochs_trained == 1
+    config = tiny_config("basic_cnn", tmp_path, resume=True)
+    config = TrainConfig(**{**config.__dict__, "recipe": with_overrides(config.recipe, epochs=2)})
+    second = train(config, data)
+    assert second.epochs_trained == 2
+    rows = (tmp_path / HISTORY).read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["0", "1"]
+    plot_curves(tmp_path / HISTORY, tmp_path / "curves.png", title="t")
+    plot_confusion(evaluate_split(second.classifier, data.val, tta=False), tmp_path / "cm.png", title="t")
+    assert (tmp_path / "curves.png").stat().st_size > 1000 and (tmp_path / "cm.png").stat().st_size > 1000
+
+
+def test_resume_refuses_a_different_architecture(tmp_path: Path) -> None:
+    data = tiny_data()
+    train(tiny_config("basic_cnn", tmp_path), data)
+    with pytest.raises(ValueError, match="cannot resume"):
+        train(tiny_config("vgg16", tmp_path, resume=True), data)
+
+
+def test_class_weights_favour_rare_classes_and_average_one() -> None:
+    y = np.array([0] * 90 + [1] * 10)
+    weights = balanced_class_weights(y)
+    assert weights[1] > weights[0]
+    assert float((weights[y]).mean()) == pytest.approx(1.0)

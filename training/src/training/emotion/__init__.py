@@ -1,0 +1,1 @@
+"""The emotion models: data, the study's four architectures, training, evaluation, export."""

@@ -1,0 +1,108 @@
+"""The artifact the emotion-service loads: one .keras file (weights stored as float16) and its card.
+
+Weights are stored in float16 to halve the file; Keras casts them back to float32 variables at load,
+so inference runs in float32 and the card reports accuracy both ways to show it holds.
+"""
+
+import hashlib
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import h5py
+import keras
+import numpy as np
+
+from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.faces import FACE_MARGIN, FACE_SIZE
+
+MODEL_FILE = "model.keras"
+CARD_FILE = "model.card.json"
+_WEIGHTS_ENTRY = "model.weights.h5"
+
+
+def store_weights_as_float16(path: Path) -> None:
+    """Rewrite a .keras file's float32 weight arrays as float16, in place."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    source, target = io.BytesIO(entries[_WEIGHTS_ENTRY]), io.BytesIO()
+    with h5py.File(source, "r") as src, h5py.File(target, "w") as dst:
+
+        def copy(name: str, node: h5py.HLObject) -> None:
+            if isinstance(node, h5py.Dataset):
+                data = node[()]
+                if isinstance(data, np.ndarray) and data.dtype == np.float32:
+                    data = data.astype(np.float16)
+                dst.create_dataset(name, data=data)
+            else:
+                dst.require_group(name)
+            for key, value in node.attrs.items():
+                dst[name].attrs[key] = value
+
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        src.visititems(copy)
+    entries[_WEIGHTS_ENTRY] = target.getvalue()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+def git_commit(repo: Path) -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def input_contract() -> dict[str, Any]:
+    return {
+        "shape": [None, FACE_SIZE, FACE_SIZE, 1],
+        "dtype": "float32",
+        "value_range": [0, 255],
+        "colour": "grey",
+        "face_crop": {
+            "implementation": "moodtune_contracts.faces (extract_faces / fer_crop)",
+            "size": FACE_SIZE,
+            "margin": FACE_MARGIN,
+            "detector": "OpenCV Haar cascade haarcascade_frontalface_default",
+        },
+        "inside_the_model": "rescaling, resizing to the backbone's input size, grey to 3 channels",
+    }
+
+
+def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """Save the classifier with float16 weights and write its card; returns the card as written."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / MODEL_FILE
+    classifier.save(path)
+    store_weights_as_float16(path)
+    sha = file_sha256(path)
+    full = {
+        "name": card.get("name", f"{card['architecture']}-fer2013"),
+        "version": f"{card['architecture']}@{sha[:12]}",
+        "file": MODEL_FILE,
+        "sha256": sha,
+        "size_bytes": path.stat().st_size,
+        "weights_storage": "float16 (loaded into float32 variables)",
+        "labels": [e.value for e in EMOTIONS],
+        "input": input_contract(),
+        "output": "softmax probabilities, one per label, in the order of `labels`",
+        "keras_version": keras.__version__,
+        **card,
+    }
+    (out / CARD_FILE).write_text(json.dumps(full, indent=2) + "\n")
+    return path, full

@@ -1,0 +1,215 @@
+"""Fit an emotion model: seeded, checkpointed every epoch, resumable, with a CSV log of every epoch.
+
+Keras 3 only, so the same code trains on TensorFlow (CPU, Docker) and JAX (GPU hosts without TF).
+"""
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from training.emotion.config import Recipe, TrainConfig
+from training.emotion.data import FerData, Split
+from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_DIR = "checkpoints"
+LAST = "last.keras"
+BEST = "best.weights.h5"
+STATE = "state.json"
+HISTORY = "history.csv"
+
+
+class FerBatches(keras.utils.PyDataset):
+    """Batches of (faces 0..255 float32, one-hot labels[, sample weights]); mixup on request."""
+
+    def __init__(
+        self,
+        split: Split,
+        *,
+        batch_size: int,
+        shuffle: bool,
+        seed: int,
+        mixup: float = 0.0,
+        class_weights: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.x, self.y = split.x, split.y
+        self.batch_size, self.shuffle, self.mixup = batch_size, shuffle, mixup
+        self.class_weights = class_weights
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(self.y)) if shuffle else np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.y) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        x = self.x[rows].astype(np.float32)[..., None]
+        y = np.eye(NUM_CLASSES, dtype=np.float32)[self.y[rows]]
+        w = self.class_weights[self.y[rows]].astype(np.float32) if self.class_weights is not None else None
+        if self.mixup > 0:
+            lam = np.float32(self.rng.beta(self.mixup, self.mixup))
+            partner = self.rng.permutation(len(rows))
+            x = lam * x + (1 - lam) * x[partner]
+            y = lam * y + (1 - lam) * y[partner]
+            if w is not None:
+                w = lam * w + (1 - lam) * w[partner]
+        return (x, y) if w is None else (x, y, w)
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self.order = self.rng.permutation(len(self.y))
+
+
+def balanced_class_weights(y: np.ndarray) -> np.ndarray:
+    """Square-root inverse frequency, mean 1: helps rare `disgust` without drowning the common classes."""
+    counts = np.bincount(y, minlength=NUM_CLASSES).astype(np.float64)
+    weights = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+    return weights / (weights * counts).sum() * counts.sum()
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch: the full training state (model + optimizer) and the best weights so far."""
+
+    def __init__(self, directory: Path, classifier: keras.Model, state: dict[str, Any]) -> None:
+        super().__init__()
+        self.directory, self.classifier, self.state = directory, classifier, state
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        val_accuracy = float(logs.get("val_accuracy", float("nan")))
+        if val_accuracy > self.state.get("best_val_accuracy", -1.0):
+            self.state.update(best_val_accuracy=val_accuracy, best_epoch=epoch + 1)
+            self.classifier.save_weights(self.directory / BEST)
+        # Write then rename, so a stop mid-save never leaves a broken checkpoint behind.
+        partial = self.directory / f"partial-{LAST}"
+        self.model.save(partial)
+        partial.replace(self.directory / LAST)
+        self.state["epoch"] = epoch + 1
+        (self.directory / STATE).write_text(json.dumps(self.state, indent=2))
+
+
+class TimeBudget(keras.callbacks.Callback):
+    def __init__(self, minutes: float, started: float) -> None:
+        super().__init__()
+        self.seconds, self.started = minutes * 60, started
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if time.monotonic() - self.started > self.seconds:
+            log.info("time budget of %.0f min reached after epoch %d", self.seconds / 60, epoch + 1)
+            self.model.stop_training = True
+
+
+def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = recipe.learning_rate
+    if recipe.schedule == "cosine":
+        warmup = recipe.warmup_epochs * steps_per_epoch
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=recipe.learning_rate / 10 if warmup else recipe.learning_rate,
+            decay_steps=max(1, recipe.epochs * steps_per_epoch - warmup),
+            warmup_target=recipe.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    if recipe.optimizer == "sgd":
+        return keras.optimizers.SGD(
+            learning_rate, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None
+        )
+    return keras.optimizers.Adam(learning_rate, weight_decay=recipe.weight_decay or None)
+
+
+@dataclass
+class TrainResult:
+    classifier: keras.Model
+    epochs_trained: int
+    best_epoch: int
+    seconds: float
+    images_per_second: float
+    history_path: Path
+
+
+def train(config: TrainConfig, data: FerData) -> TrainResult:
+    recipe = config.recipe
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy(config.precision)
+    checkpoints = config.out / CHECKPOINT_DIR
+    checkpoints.mkdir(parents=True, exist_ok=True)
+
+    train_split = data.train
+    if config.limit_train:
+        train_split = Split(train_split.x[: config.limit_train], train_split.y[: config.limit_train])
+    class_weights = balanced_class_weights(train_split.y) if recipe.class_weights else None
+    batches = FerBatches(
+        train_split,
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        seed=config.seed,
+        mixup=recipe.mixup,
+        class_weights=class_weights,
+    )
+    val_batches = FerBatches(data.val, batch_size=256, shuffle=False, seed=config.seed)
+
+    signature = {"arch": config.arch, "input_size": recipe.input_size, "preset": config.preset}
+    state: dict[str, Any] = {"epoch": 0, **signature}
+    if config.resume and (checkpoints / LAST).exists():
+        state = json.loads((checkpoints / STATE).read_text())
+        if {k: state.get(k) for k in signature} != signature:
+            raise ValueError(f"cannot resume: checkpoint is {state}, this run is {signature}")
+        training_model = keras.models.load_model(checkpoints / LAST)
+        classifier = training_model.get_layer(CLASSIFIER_NAME)
+        log.info(
+            "resuming after epoch %d (best val accuracy %.4f)",
+            state["epoch"],
+            state.get("best_val_accuracy", 0),
+        )
+    else:
+        classifier = build_classifier(arch=config.arch, input_size=recipe.input_size, weights=config.weights)
+        training_model = build_training_model(classifier, recipe.augmentation, seed=config.seed)
+        training_model.compile(
+            optimizer=_optimizer(recipe, len(batches)),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+            metrics=["accuracy"],
+        )
+
+    started = time.monotonic()
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.CSVLogger(str(config.out / HISTORY), append=state["epoch"] > 0),
+        EpochCheckpoint(checkpoints, classifier, state),
+    ]
+    if recipe.schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_accuracy", mode="max", factor=0.5, patience=3, min_lr=1e-6
+            )
+        )
+    if config.max_minutes:
+        callbacks.append(TimeBudget(config.max_minutes, started))
+    first_epoch = int(state["epoch"])
+    if first_epoch < recipe.epochs:
+        training_model.fit(
+            batches,
+            validation_data=val_batches,
+            epochs=recipe.epochs,
+            initial_epoch=first_epoch,
+            callbacks=callbacks,
+            verbose=config.verbose,
+        )
+    seconds = time.monotonic() - started
+    epochs_now = int(state["epoch"])
+    if (checkpoints / BEST).exists():
+        classifier.load_weights(checkpoints / BEST)
+    return TrainResult(
+        classifier=classifier,
+        epochs_trained=epochs_now,
+        best_epoch=int(state.get("best_epoch", epochs_now)),
+        seconds=seconds,
+        images_per_second=(epochs_now - first_epoch) * len(train_split) / seconds if seconds else 0.0,
+        history_path=config.out / HISTORY,
+    )
