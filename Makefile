@@ -4,7 +4,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := contracts training recommender-service
+PACKAGES := contracts training recommender-service emotion-service
 STAMP := $(VENV)/.installed
 SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
 

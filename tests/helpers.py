@@ -3,6 +3,7 @@
 import contextlib
 import csv
 import gzip
+import io
 import os
 import socket
 import subprocess
@@ -232,3 +233,23 @@ def fer_samples(per_class: int, *, split: str = "val") -> list[tuple[str, bytes]
             if len(counts) == 7 and all(c >= per_class for c in counts.values()):
                 break
     return picked
+
+
+def image_bytes(image: "object", fmt: str, **save_args: object) -> bytes:
+    """Encode a PIL image in memory."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **save_args)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def scene_with_faces(
+    faces: Sequence[bytes], *, face_side: int = 160, size: tuple[int, int] = (720, 400)
+) -> "object":
+    """A plain grey 'photo' with each FER face scaled up and placed side by side."""
+    from PIL import Image
+
+    scene = Image.new("L", size, color=120)
+    for i, jpeg in enumerate(faces):
+        face = Image.open(io.BytesIO(jpeg)).convert("L").resize((face_side, face_side))
+        scene.paste(face, (60 + i * (face_side + 120), (size[1] - face_side) // 2))
+    return scene

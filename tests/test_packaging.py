@@ -5,7 +5,7 @@ import tomllib
 
 from tests.helpers import REPO
 
-PARTS = ["contracts", "training", "recommender-service"]
+PARTS = ["contracts", "training", "recommender-service", "emotion-service"]
 LOCAL = {"moodtune-contracts"}
 
 

@@ -1,0 +1,104 @@
+"""The analysis use case: an uploaded image in, every face with its emotion out."""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from emotion_service.classifier import EmotionClassifier
+from emotion_service.settings import Settings
+from moodtune_contracts.analysis import Box, EmotionAnalysis, FaceEmotion, ImageSize, ModelInfo
+from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.faces import (
+    Face,
+    FaceDetector,
+    FaceMode,
+    ImageTooLarge,
+    UnsupportedImage,
+    decode_image,
+    extract_faces,
+)
+
+# Declared types we accept; the bytes are checked again when decoded. Browsers and curl send
+# application/octet-stream for unknown files, so it passes on to content sniffing.
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/bmp",
+        "image/x-ms-bmp",
+        "image/gif",
+        "application/octet-stream",
+    }
+)
+
+
+class Classifies(Protocol):
+    async def classify(self, faces: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+def check_upload(upload: Upload, *, max_bytes: int) -> None:
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    if declared and declared not in ACCEPTED_CONTENT_TYPES:
+        raise UnsupportedImage(
+            f"content type {declared!r} is not an image type this service reads (JPEG, PNG, WebP, BMP, GIF)",
+            details={"content_type": declared},
+        )
+    if len(upload.data) > max_bytes:
+        raise ImageTooLarge(
+            f"upload is {len(upload.data):,} bytes; the limit is {max_bytes:,}",
+            details={"bytes": len(upload.data), "max_bytes": max_bytes},
+        )
+
+
+def find_faces(
+    data: bytes, *, mode: FaceMode, detector: FaceDetector, settings: Settings
+) -> tuple[tuple[int, int], list[Face]]:
+    """Decode and crop (CPU-bound; runs in a worker thread)."""
+    grey = decode_image(data, max_pixels=settings.max_pixels)
+    faces = extract_faces(grey, mode=mode, detector=detector)[: settings.max_faces]
+    return (grey.shape[1], grey.shape[0]), faces
+
+
+async def analyze(
+    upload: Upload,
+    *,
+    mode: FaceMode,
+    classifier: EmotionClassifier,
+    batcher: Classifies,
+    detector: FaceDetector,
+    settings: Settings,
+) -> EmotionAnalysis:
+    check_upload(upload, max_bytes=settings.max_upload_bytes)
+    (width, height), faces = await asyncio.to_thread(
+        find_faces, upload.data, mode=mode, detector=detector, settings=settings
+    )
+    probabilities = await batcher.classify(np.stack([face.pixels for face in faces]))
+    results = []
+    for index, (face, probs) in enumerate(zip(faces, probabilities, strict=True)):
+        top = int(np.argmax(probs))
+        results.append(
+            FaceEmotion(
+                box=Box(x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height),
+                detected=face.detected,
+                primary=index == 0,
+                emotion=EMOTIONS[top].value,
+                confidence=round(float(probs[top]), 6),
+                probabilities={e.value: round(float(p), 6) for e, p in zip(EMOTIONS, probs, strict=True)},
+            )
+        )
+    return EmotionAnalysis(
+        faces=results,
+        image=ImageSize(width=width, height=height),
+        face_mode=mode.value,
+        model=ModelInfo(name=classifier.name, version=classifier.version),
+    )

@@ -1,0 +1,32 @@
+"""Dependencies the routers share, as Annotated aliases."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from emotion_service.analyze import Classifies
+from emotion_service.classifier import EmotionClassifier
+from emotion_service.settings import Settings
+from moodtune_contracts.errors import NotReady
+from moodtune_contracts.faces import FaceDetector
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What an analysis needs, loaded once at start."""
+
+    classifier: EmotionClassifier
+    batcher: Classifies
+    detector: FaceDetector
+    settings: Settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine | None = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise NotReady("the model is not loaded yet")
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]

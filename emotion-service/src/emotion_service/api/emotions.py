@@ -1,0 +1,103 @@
+"""POST /v1/emotions, POST /v1/emotions/batch, GET /v1/model."""
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from emotion_service.analyze import Upload, analyze
+from emotion_service.api import API_PREFIX
+from emotion_service.api.deps import EngineDep
+from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis
+from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
+from moodtune_contracts.faces import FaceMode
+from moodtune_contracts.service import ERROR_RESPONSES
+
+router = APIRouter(prefix=API_PREFIX, tags=["emotions"])
+
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    413: {"model": ErrorResponse, "description": "Upload or image too large"},
+    415: {"model": ErrorResponse, "description": "Not an image type this service reads"},
+    503: {"model": ErrorResponse, "description": "Model not loaded yet"},
+}
+FaceQuery = Annotated[
+    FaceMode,
+    Query(description="`auto`: detect, but use a tight face crop whole; `detect`: must find a face; `whole`"),
+]
+
+
+async def _read(file: UploadFile) -> Upload:
+    return Upload(filename=file.filename, content_type=file.content_type, data=await file.read())
+
+
+@router.post(
+    "/emotions",
+    operation_id="analyzeImage",
+    response_model=EmotionAnalysis,
+    responses=UPLOAD_ERRORS,
+    summary="Every face in an image with its emotion; the largest face is primary",
+)
+async def analyze_image(
+    engine: EngineDep,
+    image: Annotated[UploadFile, File(description="JPEG, PNG, WebP, BMP or GIF")],
+    face: FaceQuery = FaceMode.AUTO,
+) -> EmotionAnalysis:
+    upload = await _read(image)
+    return await analyze(
+        upload,
+        mode=face,
+        classifier=engine.classifier,
+        batcher=engine.batcher,
+        detector=engine.detector,
+        settings=engine.settings,
+    )
+
+
+@router.post(
+    "/emotions/batch",
+    operation_id="analyzeImages",
+    response_model=BatchAnalysis,
+    responses=UPLOAD_ERRORS,
+    summary="Several images in one call; each gets a result or its own error",
+)
+async def analyze_images(
+    engine: EngineDep,
+    images: Annotated[list[UploadFile], File(description="up to EMOTION_MAX_BATCH_IMAGES images")],
+    face: FaceQuery = FaceMode.AUTO,
+) -> BatchAnalysis:
+    if len(images) > engine.settings.max_batch_images:
+        raise TooManyImages(
+            f"{len(images)} images sent; at most {engine.settings.max_batch_images} per call",
+            details={"max_batch_images": engine.settings.max_batch_images},
+        )
+    uploads = [await _read(file) for file in images]
+
+    async def one(upload: Upload) -> BatchItem:
+        try:
+            result = await analyze(
+                upload,
+                mode=face,
+                classifier=engine.classifier,
+                batcher=engine.batcher,
+                detector=engine.detector,
+                settings=engine.settings,
+            )
+        except MoodtuneError as exc:
+            error = ErrorDetail(code=exc.code, message=exc.message, details=exc.details)
+            return BatchItem(filename=upload.filename, error=error)
+        return BatchItem(filename=upload.filename, result=result)
+
+    # Concurrently, so the faces of all images share model calls through the micro-batcher.
+    items = list(await asyncio.gather(*(one(upload) for upload in uploads)))
+    return BatchAnalysis(items=items)
+
+
+@router.get("/model", operation_id="modelCard", summary="The served model's card")
+async def model_card(engine: EngineDep) -> dict[str, Any]:
+    return {**engine.classifier.card, "device": engine.classifier.device}
+
+
+class TooManyImages(MoodtuneError):
+    status_code = 413
+    code = "too_many_images"

@@ -1,0 +1,114 @@
+"""The emotion-service app: `create_app(settings)`; the model is loaded and warmed up once, at start."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import numpy as np
+from fastapi import FastAPI, Request
+from prometheus_client import Counter, Histogram
+from starlette.formparsers import MultiPartParser
+
+from emotion_service.api import emotions
+from emotion_service.api.deps import Engine
+from emotion_service.batching import DirectClassifier, MicroBatcher
+from emotion_service.classifier import EmotionClassifier
+from emotion_service.settings import Settings
+from moodtune_contracts.faces import FaceDetector
+from moodtune_contracts.service import (
+    BodyLimitMiddleware,
+    EdgeMiddleware,
+    Metrics,
+    Readiness,
+    configure_logging,
+    health_router,
+    install_error_handlers,
+)
+
+SERVICE = "emotion-service"
+log = logging.getLogger(SERVICE)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    metrics = Metrics(SERVICE)
+    inference = Histogram(
+        "inference_seconds",
+        "model call latency",
+        registry=metrics.registry,
+        buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0, 2.0),
+    )
+    batch_sizes = Histogram(
+        "inference_batch_faces",
+        "faces per model call",
+        registry=metrics.registry,
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+    )
+    faces_total = Counter("faces_classified_total", "faces classified", registry=metrics.registry)
+
+    def observe(faces: int, seconds: float) -> None:
+        inference.observe(seconds)
+        batch_sizes.observe(faces)
+        faces_total.inc(faces)
+
+    # Starlette spools uploads above this size to a temporary file; user images must stay in
+    # memory (nothing a user sends is written to disk), and the body limit below bounds memory.
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_request_bytes)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
+        warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
+        seconds = await asyncio.to_thread(classifier.warm_up, warm_sizes)
+        detector = FaceDetector()
+        detector.detect(np.zeros((64, 64), dtype=np.uint8))  # load the cascade now, not on a request
+        batcher: MicroBatcher | DirectClassifier
+        if settings.micro_batching:
+            batcher = MicroBatcher(
+                classifier.predict,
+                max_size=settings.batch_max_size,
+                max_wait_s=settings.batch_max_wait_ms / 1000,
+                observe=observe,
+            )
+        else:
+            batcher = DirectClassifier(classifier.predict, observe=observe)
+        batcher.start()
+        app.state.engine = Engine(
+            classifier=classifier, batcher=batcher, detector=detector, settings=settings
+        )
+        log.info(
+            "model %s loaded on %s, warmed up for batches %s in %.1fs",
+            classifier.version,
+            classifier.device,
+            warm_sizes,
+            seconds,
+        )
+        yield
+        app.state.engine = None
+        await batcher.stop()
+
+    app = FastAPI(
+        title="Moodtune emotion-service",
+        version="0.1.0",
+        description="Finds the faces in an image, crops them as FER2013 faces are cropped, and classifies "
+        "the 7 FER2013 emotions with a fine-tuned ResNet50V2.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+
+    async def readiness(request: Request) -> Readiness:
+        engine: Engine | None = request.app.state.engine
+        if engine is None:
+            return Readiness(ready=False, service=SERVICE)
+        details = {"model": engine.classifier.version, "device": engine.classifier.device}
+        return Readiness(ready=True, service=SERVICE, details=details)
+
+    install_error_handlers(app)
+    app.include_router(health_router(service=SERVICE, readiness=readiness, metrics=metrics))
+    app.include_router(emotions.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(EdgeMiddleware, metrics=metrics)  # outermost: ids and metrics for every answer
+    return app

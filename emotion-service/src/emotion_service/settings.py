@@ -1,0 +1,34 @@
+"""The emotion-service's configuration, from `EMOTION_*` environment variables (defaults below)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The committed default model; a checkout or an image built from it has it at this place.
+DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "artifacts" / "emotion" / "model.keras"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EMOTION_", protected_namespaces=())
+
+    model_path: Path = Field(
+        DEFAULT_MODEL, description="the .keras model; its card is model.card.json beside it"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8001
+    log_level: str = "info"
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest image accepted (413 above)")
+    max_pixels: int = Field(40_000_000, ge=10_000, description="largest width x height decoded (413 above)")
+    max_request_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="largest request body, all images of a batch together (413 above)",
+    )
+    max_batch_images: int = Field(16, ge=1, description="most images in one batch request")
+    max_faces: int = Field(20, ge=1, description="most faces classified in one image (largest first)")
+    batch_max_size: int = Field(32, ge=1, description="most faces in one model call (micro-batching)")
+    batch_max_wait_ms: float = Field(
+        2.0, ge=0.0, description="how long a model call waits for more faces, only while under load"
+    )
+    micro_batching: bool = Field(True, description="gather concurrent requests into one model call")

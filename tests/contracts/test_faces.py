@@ -1,0 +1,88 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from moodtune_contracts.faces import (
+    CorruptImage,
+    FaceBox,
+    FaceDetector,
+    FaceMode,
+    ImageTooLarge,
+    NoFaceFound,
+    UnsupportedImage,
+    decode_image,
+    extract_faces,
+    fer_crop,
+    looks_like_face_crop,
+)
+
+
+def encode(image: Image.Image, fmt: str, **kwargs: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def test_decode_makes_an_upright_grey_array() -> None:
+    rgb = Image.new("RGB", (40, 20), color=(255, 0, 0))
+    grey = decode_image(encode(rgb, "PNG"), max_pixels=10_000)
+    assert grey.shape == (20, 40) and grey.dtype == np.uint8
+    assert int(grey[0, 0]) == 76  # ITU-R 601 luma of pure red
+
+
+def test_decode_applies_exif_rotation() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    data = encode(Image.new("L", (40, 20)), "JPEG", exif=exif.tobytes())
+    assert decode_image(data, max_pixels=10_000).shape == (40, 20)
+
+
+def test_decode_refuses_too_many_pixels_from_the_header() -> None:
+    with pytest.raises(ImageTooLarge, match="limit is 100"):
+        decode_image(encode(Image.new("L", (20, 20)), "PNG"), max_pixels=100)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", CorruptImage),
+        (b"plain text", UnsupportedImage),
+        (encode(Image.new("L", (64, 64)), "PNG")[:60], CorruptImage),
+    ],
+)
+def test_decode_names_bad_data(data: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        decode_image(data, max_pixels=10_000)
+
+
+def test_fer_crop_is_a_square_with_margin_around_the_box() -> None:
+    grey = np.zeros((200, 200), dtype=np.uint8)
+    grey[50:150, 50:150] = 255  # the "face" fills the box exactly
+    crop = fer_crop(grey, FaceBox(x=50, y=50, width=100, height=100), margin=0.25)
+    assert crop.shape == (48, 48)
+    # 100 px box + 25 px margin each side = 150 px square; the face is the middle two thirds.
+    assert crop[24, 24] == 255 and crop[2, 2] == 0 and crop[45, 45] == 0
+
+
+def test_fer_crop_pads_at_the_image_edge() -> None:
+    grey = np.full((100, 100), 200, dtype=np.uint8)
+    crop = fer_crop(grey, FaceBox(x=0, y=0, width=60, height=60))
+    assert crop.shape == (48, 48) and int(crop.min()) == 200
+
+
+def test_small_square_images_look_like_crops_and_photos_do_not() -> None:
+    assert looks_like_face_crop(np.zeros((48, 48), np.uint8))
+    assert not looks_like_face_crop(np.zeros((480, 640), np.uint8))
+    assert not looks_like_face_crop(np.zeros((48, 120), np.uint8))
+
+
+def test_no_face_in_a_photo_raises_no_face_found() -> None:
+    with pytest.raises(NoFaceFound, match="no face found"):
+        extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.AUTO, detector=FaceDetector())
+
+
+def test_whole_mode_takes_the_image_as_the_face() -> None:
+    faces = extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.WHOLE, detector=FaceDetector())
+    assert len(faces) == 1 and not faces[0].detected and faces[0].pixels.shape == (48, 48)
