@@ -153,3 +153,15 @@ def test_fallback_clusters_fill_what_the_nearest_cannot(catalog: Catalog) -> Non
     groups = [group(t.id) for t in result.tracks]
     assert groups[:60] == ["sad"] * 60  # the nearest cluster first, all of it
     assert len(set(groups[60:])) == 1 and groups[60] != "sad"
+
+
+def test_merging_genre_lists_gives_each_row_once_in_rank_order() -> None:
+    import numpy as np
+
+    from recommender_service.catalog import _merge_ranked
+
+    rng = np.random.default_rng(0)
+    lists = [np.unique(rng.integers(0, 5000, size)).astype(np.int32) for size in (3000, 40, 900)]
+    merged = np.concatenate(list(_merge_ranked(lists)))
+    assert merged.tolist() == np.unique(np.concatenate(lists)).tolist()
+    assert list(_merge_ranked([np.empty(0, np.int32)])) == []

@@ -60,8 +60,12 @@ class Catalog:
         self.size = n
 
         self.popularity = self._ints("popularity", np.int16, fill=0)
-        # Negated, so it is ascending and a minimum popularity becomes one binary search.
-        self._neg_popularity = -self.popularity.astype(np.int32)
+        # Rows are ranked by popularity, so "popularity >= p" is the prefix of rows before
+        # _rank_cutoff[p]; precomputed for every p (0..100) at load.
+        descending = -self.popularity.astype(np.int32)
+        self._rank_cutoff = np.searchsorted(descending, -np.arange(101, dtype=np.int32), side="right").astype(
+            np.int32
+        )
         self.year = self._ints("year", np.int16, fill=UNKNOWN_YEAR)
         explicit = self.table["explicit"]
         self.explicit = np.where(
@@ -129,26 +133,22 @@ class Catalog:
         if None not in years and years[0] > years[1]:  # type: ignore[operator]
             raise InvalidFilter(f"year_from {years[0]} is after year_to {years[1]}")
 
-    def _candidates(self, cluster: int, track_filter: TrackFilter) -> np.ndarray:
+    def _candidate_chunks(self, cluster: int, track_filter: TrackFilter) -> Iterator[np.ndarray]:
+        """The cluster's rows (of the wanted genres) above the popularity minimum, ranked, in chunks."""
         if track_filter.genres:
             lists = [
-                self.rows_by_cluster_genre.get((cluster, self._genre_code[g]), np.empty(0, np.int32))
+                self.rows_by_cluster_genre.get((cluster, self._genre_code[g]), _NO_ROWS)
                 for g in track_filter.genres
             ]
-            rows = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
         else:
-            rows = self.rows_by_cluster.get(cluster, np.empty(0, np.int32))
-        # Rows with popularity >= the minimum form a prefix of the ranking.
-        cutoff = np.searchsorted(self._neg_popularity, -track_filter.min_popularity, side="right")
-        return rows[: np.searchsorted(rows, cutoff)]
+            lists = [self.rows_by_cluster.get(cluster, _NO_ROWS)]
+        cutoff = self._rank_cutoff[track_filter.min_popularity]  # np.int32, like the row lists
+        return _merge_ranked([rows[: np.searchsorted(rows, cutoff)] for rows in lists])
 
     def _stream(self, clusters: list[int], track_filter: TrackFilter) -> Iterator[int]:
         """Rows passing the filter: cluster by cluster in the given order, ranked inside each."""
         for cluster in clusters:
-            rows = self._candidates(cluster, track_filter)
-            start, size = 0, _FIRST_CHUNK
-            while start < len(rows):
-                chunk = rows[start : start + size]
+            for chunk in self._candidate_chunks(cluster, track_filter):
                 keep = np.ones(len(chunk), dtype=bool)
                 if track_filter.exclude_explicit:
                     keep &= self.explicit[chunk] == 0  # unknown counts as possibly explicit
@@ -158,7 +158,6 @@ class Catalog:
                     year = self.year[chunk]
                     keep &= (year <= track_filter.year_to) & (year != UNKNOWN_YEAR)
                 yield from chunk[keep].tolist()
-                start, size = start + size, min(size * 4, _MAX_CHUNK)
 
     def page(
         self,
@@ -201,6 +200,41 @@ class Catalog:
         for track in picked:
             track["features"] = {f: round(float(track.pop(f)), 6) for f in AUDIO_FEATURES}
         return picked
+
+
+_NO_ROWS = np.empty(0, dtype=np.int32)
+
+
+def _merge_ranked(lists: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """Merge ascending row lists (a track may be in several) into ascending unique chunks, lazily.
+
+    Only the heads are touched: each round takes a growing slice of every list and emits the merged
+    rows up to the smallest slice end that still has rows behind it, so a query that fills its page
+    early never merges the lists' tails.
+    """
+    lists = [rows for rows in lists if len(rows)]
+    positions = [0] * len(lists)
+    size = _FIRST_CHUNK
+    while lists:
+        heads = [rows[p : p + size] for rows, p in zip(lists, positions, strict=True)]
+        unfinished = [
+            h[-1] for h, rows, p in zip(heads, lists, positions, strict=True) if p + len(h) < len(rows)
+        ]
+        bound = min(unfinished) if unfinished else None
+        merged = heads[0] if len(heads) == 1 else np.unique(np.concatenate(heads))
+        if bound is not None:
+            merged = merged[: np.searchsorted(merged, bound, side="right")]
+            positions = [
+                p + int(np.searchsorted(h, bound, side="right"))
+                for h, p in zip(heads, positions, strict=True)
+            ]
+        else:
+            positions = [p + len(h) for h, p in zip(heads, positions, strict=True)]
+        if len(merged):
+            yield merged
+        remaining = [(rows, p) for rows, p in zip(lists, positions, strict=True) if p < len(rows)]
+        lists, positions = [r for r, _ in remaining], [p for _, p in remaining]
+        size = min(size * 4, _MAX_CHUNK)
 
 
 class _PageFill:
