@@ -4,11 +4,11 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := contracts training recommender-service emotion-service
+PACKAGES := contracts training recommender-service emotion-service gateway
 STAMP := $(VENV)/.installed
 SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
 
-.PHONY: venv test lint typecheck pytest run run-recommender catalog bench clean
+.PHONY: venv test lint typecheck pytest run run-recommender run-emotion run-gateway catalog openapi bench clean
 
 venv: $(STAMP)
 
@@ -32,10 +32,22 @@ typecheck: venv
 pytest: venv
 	$(BIN)/python -m pytest
 
-run: run-recommender
+# All three services as local processes; Ctrl-C stops them all.
+run: venv
+	$(BIN)/python scripts/run_local.py
 
 run-recommender: venv
 	$(BIN)/python -m recommender_service
+
+run-emotion: venv
+	$(BIN)/python -m emotion_service
+
+run-gateway: venv
+	$(BIN)/python -m gateway
+
+# The gateway's committed OpenAPI spec; a test fails when it drifts from the code.
+openapi: venv
+	$(BIN)/python -m gateway.openapi > gateway/openapi.json
 
 # Rebuild the committed default catalog from the 114k Spotify file.
 catalog: venv

@@ -5,7 +5,7 @@ import tomllib
 
 from tests.helpers import REPO
 
-PARTS = ["contracts", "training", "recommender-service", "emotion-service"]
+PARTS = ["contracts", "training", "recommender-service", "emotion-service", "gateway"]
 LOCAL = {"moodtune-contracts"}
 
 

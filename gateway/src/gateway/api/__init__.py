@@ -1,0 +1,1 @@
+"""HTTP routers: they translate between HTTP and the domain, nothing more."""

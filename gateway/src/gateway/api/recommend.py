@@ -1,0 +1,81 @@
+"""POST /recommend: a photo in, the emotion and songs out."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from gateway.api.deps import SettingsDep, UpstreamsDep
+from gateway.recommend import recommend_for_image
+from gateway.schemas import Recommendation
+from moodtune_contracts.errors import ErrorResponse
+from moodtune_contracts.faces import FaceMode
+from moodtune_contracts.mood import Policy
+from moodtune_contracts.recommendations import TrackFilters
+
+router = APIRouter(tags=["recommend"])
+
+
+def _error(description: str, example_code: str) -> dict[str, Any]:
+    example = {"error": {"code": example_code, "message": "...", "details": {}}, "request_id": "4f1c..."}
+    return {
+        "model": ErrorResponse,
+        "description": description,
+        "content": {"application/json": {"example": example}},
+    }
+
+
+RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: _error("Image too large (bytes or pixels)", "image_too_large"),
+    415: _error("Not an image type Moodtune reads (JPEG, PNG, WebP, BMP, GIF)", "unsupported_image"),
+    422: _error("No face found, a damaged image, or invalid options", "no_face"),
+    502: _error("A service answered with an error", "upstream_error"),
+    503: _error("A service is down or not ready; `details.service` names it", "upstream_unavailable"),
+    504: _error("A service did not answer in time; `details.service` names it", "upstream_timeout"),
+}
+
+
+@router.post(
+    "/recommend",
+    operation_id="recommend",
+    response_model=Recommendation,
+    responses=RECOMMEND_ERRORS,
+    summary="Songs for the mood of the face in a photo",
+    description="Finds the faces, takes the largest, classifies its emotion (7 FER2013 classes) and returns "
+    "tracks from the Spotify catalog for that mood, ranked by popularity, with the reasons.",
+)
+async def recommend(
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    image: Annotated[UploadFile, File(description="a photo with a face: JPEG, PNG, WebP, BMP or GIF")],
+    policy: Annotated[
+        Policy, Query(description="`match` the mood, or `uplift` a negative one")
+    ] = Policy.MATCH,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    face: Annotated[
+        FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
+    ] = FaceMode.AUTO,
+    genres: Annotated[list[str] | None, Query(description="only these genres")] = None,
+    exclude_explicit: bool = False,
+    min_popularity: Annotated[int, Query(ge=0, le=100)] = 0,
+    year_from: Annotated[int | None, Query(ge=1800, le=2100)] = None,
+    year_to: Annotated[int | None, Query(ge=1800, le=2100)] = None,
+) -> Recommendation:
+    filters = TrackFilters(
+        genres=genres or [],
+        exclude_explicit=exclude_explicit,
+        min_popularity=min_popularity,
+        year_from=year_from,
+        year_to=year_to,
+    )
+    return await recommend_for_image(
+        image=await image.read(),
+        filename=image.filename,
+        content_type=image.content_type,
+        face_mode=face.value,
+        policy=policy.value,
+        limit=limit,
+        filters=filters,
+        emotion=upstreams.emotion,
+        recommender=upstreams.recommender,
+        max_upload_bytes=settings.max_upload_bytes,
+    )

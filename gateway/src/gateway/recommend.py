@@ -1,0 +1,59 @@
+"""The product's use case: a photo in, the primary face's emotion and songs for it out."""
+
+from typing import Any
+
+from gateway.schemas import DetectedFace, Recommendation
+from gateway.upstream import Upstream
+from moodtune_contracts.analysis import EmotionAnalysis
+from moodtune_contracts.errors import InvalidInput
+from moodtune_contracts.recommendations import RecommendationResponse, TrackFilters
+
+
+class ImageTooLarge(InvalidInput):
+    status_code = 413
+    code = "image_too_large"
+
+
+async def recommend_for_image(
+    *,
+    image: bytes,
+    filename: str | None,
+    content_type: str | None,
+    face_mode: str,
+    policy: str,
+    limit: int,
+    filters: TrackFilters,
+    emotion: Upstream,
+    recommender: Upstream,
+    max_upload_bytes: int,
+) -> Recommendation:
+    if len(image) > max_upload_bytes:
+        raise ImageTooLarge(
+            f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
+            details={"bytes": len(image), "max_bytes": max_upload_bytes},
+        )
+    files = {"image": (filename or "upload", image, content_type or "application/octet-stream")}
+    analysis = EmotionAnalysis.model_validate(
+        await emotion.post("/v1/emotions", files=files, params={"face": face_mode})
+    )
+    primary = analysis.faces[0]
+    body: dict[str, Any] = {
+        "probabilities": primary.probabilities,
+        "policy": policy,
+        "limit": limit,
+        **filters.model_dump(exclude_defaults=True),
+    }
+    songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
+    return Recommendation(
+        emotion=primary.emotion,
+        confidence=primary.confidence,
+        probabilities=primary.probabilities,
+        face=DetectedFace(box=primary.box, detected=primary.detected),
+        faces_found=len(analysis.faces),
+        policy=songs.policy,
+        explanation=songs.explanation,
+        tracks=songs.tracks,
+        has_more=songs.has_more,
+        model=analysis.model,
+        catalog_version=songs.catalog_version,
+    )

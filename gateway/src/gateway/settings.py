@@ -1,0 +1,22 @@
+"""The gateway's configuration, from `GATEWAY_*` environment variables (defaults below)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    emotion_url: str = Field("http://127.0.0.1:8001", description="emotion-service base URL")
+    recommender_url: str = Field("http://127.0.0.1:8002", description="recommender-service base URL")
+    emotion_timeout_s: float = Field(15.0, gt=0, description="per call to the emotion-service")
+    recommender_timeout_s: float = Field(5.0, gt=0, description="per call to the recommender-service")
+    connect_timeout_s: float = Field(2.0, gt=0)
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest image accepted (413 above)")
+    spotify_api_url: str = Field(
+        "https://api.spotify.com/v1/", description="Spotify Web API base (tests point it at a fake)"
+    )
+    spotify_timeout_s: float = Field(10.0, gt=0)

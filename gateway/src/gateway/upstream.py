@@ -1,0 +1,109 @@
+"""HTTP clients for the two services: pooled, with timeouts, one safe retry, request ids passed on.
+
+Failures become errors a client can act on: a service's own 4xx passes through with its meaning;
+a service down is 503, a slow one 504, a broken one 502 — each naming the service.
+"""
+
+import logging
+from typing import Any
+
+import httpx
+
+from moodtune_contracts.errors import MoodtuneError
+from moodtune_contracts.service import REQUEST_ID_HEADER, request_id_var
+
+log = logging.getLogger(__name__)
+
+
+class UpstreamUnavailable(MoodtuneError):
+    status_code = 503
+    code = "upstream_unavailable"
+
+
+class UpstreamTimeout(MoodtuneError):
+    status_code = 504
+    code = "upstream_timeout"
+
+
+class UpstreamFailed(MoodtuneError):
+    status_code = 502
+    code = "upstream_error"
+
+
+class UpstreamRejected(MoodtuneError):
+    """A service's own 4xx, passed on with its status, code and message."""
+
+    def __init__(
+        self, *, service: str, status_code: int, code: str, message: str, details: dict[str, Any]
+    ) -> None:
+        super().__init__(message, details={**details, "service": service})
+        self.status_code = status_code
+        self.code = code
+
+
+class Upstream:
+    def __init__(self, *, name: str, base_url: str, timeout_s: float, connect_timeout_s: float) -> None:
+        self.name = name
+        self.client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def post(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
+        for attempt in (1, 2):
+            try:
+                response = await self.client.post(path, headers=headers, **kwargs)
+                break
+            except httpx.ConnectError as exc:
+                # Retry only what never reached the service: a refused or failed connection.
+                if attempt == 1:
+                    log.warning("%s: connect failed (%s); retrying once", self.name, exc)
+                    continue
+                raise UpstreamUnavailable(
+                    f"the {self.name} is unreachable", details={"service": self.name}
+                ) from exc
+            except httpx.TimeoutException as exc:
+                raise UpstreamTimeout(
+                    f"the {self.name} did not answer in time", details={"service": self.name}
+                ) from exc
+            except httpx.TransportError as exc:
+                raise UpstreamUnavailable(
+                    f"the {self.name} connection failed ({type(exc).__name__})",
+                    details={"service": self.name},
+                ) from exc
+        return self._unwrap(response)
+
+    async def ready(self) -> bool:
+        try:
+            return (await self.client.get("/readyz", timeout=2.0)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _unwrap(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code < 400 and isinstance(body, dict):
+            return body
+        error = body.get("error") if isinstance(body, dict) else None
+        if 400 <= response.status_code < 500 and isinstance(error, dict) and response.status_code != 503:
+            return_status = response.status_code
+            raise UpstreamRejected(
+                service=self.name,
+                status_code=return_status,
+                code=str(error.get("code", "upstream_rejected")),
+                message=str(error.get("message", "")),
+                details=dict(error.get("details") or {}),
+            )
+        if response.status_code == 503:
+            raise UpstreamUnavailable(f"the {self.name} is not ready", details={"service": self.name})
+        raise UpstreamFailed(
+            f"the {self.name} failed (HTTP {response.status_code})",
+            details={"service": self.name, "status": response.status_code},
+        )

@@ -1,0 +1,115 @@
+"""Stand-ins for what cannot exist here, served over real HTTP on loopback: a misbehaving upstream
+service (down, slow, failing) and the few Spotify Web API endpoints a playlist export uses."""
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from tests.helpers import free_port
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise TimeoutError("fake server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def misbehaving_service(
+    *, status: int = 200, delay_s: float = 0.0, body: Any = None
+) -> tuple[FastAPI, list[dict[str, str]]]:
+    """Answers every POST with `status` and `body` after `delay_s`; records each request's headers."""
+    app = FastAPI()
+    seen: list[dict[str, str]] = []
+
+    @app.get("/readyz")
+    async def readyz() -> dict[str, bool]:
+        return {"ready": True}
+
+    @app.post("/{path:path}")
+    async def anything(path: str, request: Request) -> JSONResponse:
+        seen.append(dict(request.headers))
+        await request.body()
+        if delay_s:
+            import asyncio
+
+            await asyncio.sleep(delay_s)
+        return JSONResponse(
+            status_code=status, content=body if body is not None else {"error": {"code": "x", "message": "x"}}
+        )
+
+    return app, seen
+
+
+def fake_spotify() -> tuple[FastAPI, dict[str, Any]]:
+    """GET /v1/me/, POST /v1/users/{id}/playlists, POST /v1/playlists/{id}/items (as spotipy 2.26 calls them).
+
+    Tokens: `good` works; `expired` gets 401; `busy` gets 429 with Retry-After; `readonly` gets 403.
+    """
+    app = FastAPI()
+    state: dict[str, Any] = {"playlists": {}, "tokens": []}
+
+    def check(request: Request) -> JSONResponse | None:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        state["tokens"].append(token)
+        if token == "expired":
+            return JSONResponse(
+                status_code=401, content={"error": {"status": 401, "message": "The access token expired"}}
+            )
+        if token == "busy":
+            return JSONResponse(
+                status_code=429,
+                headers={"Retry-After": "7"},
+                content={"error": {"status": 429, "message": "API rate limit exceeded"}},
+            )
+        if token == "readonly" and request.method == "POST":
+            return JSONResponse(
+                status_code=403, content={"error": {"status": 403, "message": "Insufficient client scope"}}
+            )
+        return None
+
+    @app.get("/v1/me/")
+    async def me(request: Request) -> Any:
+        return check(request) or {"id": "listener1", "display_name": "Listener"}
+
+    @app.post("/v1/users/{user}/playlists")
+    async def create(user: str, request: Request) -> Any:
+        if (denied := check(request)) is not None:
+            return denied
+        payload = await request.json()
+        playlist_id = f"pl{len(state['playlists']) + 1}"
+        state["playlists"][playlist_id] = {"user": user, **payload, "uris": []}
+        return JSONResponse(
+            status_code=201,
+            content={
+                "id": playlist_id,
+                "external_urls": {"spotify": f"https://open.spotify.com/playlist/{playlist_id}"},
+            },
+        )
+
+    @app.post("/v1/playlists/{playlist_id}/items")
+    async def add(playlist_id: str, request: Request) -> Any:
+        if (denied := check(request)) is not None:
+            return denied
+        payload = await request.json()
+        state["playlists"][playlist_id]["uris"] += payload if isinstance(payload, list) else payload["uris"]
+        return JSONResponse(status_code=201, content={"snapshot_id": "s1"})
+
+    return app, state

@@ -1,0 +1,156 @@
+"""The gateway end to end: three real services as processes, real photos; fakes only for failures."""
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.fakes import misbehaving_service, serve_in_thread
+from tests.gateway.conftest import Stack, start_gateway
+from tests.helpers import fer_samples, free_port, image_bytes, scene_with_faces
+
+LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+
+
+def recommend(base: str, data: bytes, content_type: str = "image/jpeg", **params: object) -> httpx.Response:
+    return httpx.post(
+        f"{base}/recommend", files={"image": ("photo.jpg", data, content_type)}, params=params, timeout=60
+    )
+
+
+def test_a_face_photo_gets_its_emotion_and_songs(stack: Stack, detectable_faces: list[bytes]) -> None:
+    photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
+    response = recommend(stack.gateway, photo, policy="uplift", limit=7)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["emotion"] in LABELS and list(body["probabilities"]) == LABELS
+    assert body["face"]["detected"] is True and body["faces_found"] == 1
+    assert body["policy"] == "uplift" and len(body["tracks"]) == 7
+    assert [t["popularity"] for t in body["tracks"]] == sorted(
+        (t["popularity"] for t in body["tracks"]), reverse=True
+    )
+    assert body["explanation"]["clusters"] and body["catalog_version"].startswith("spotify-tracks-114k@")
+    assert body["model"]["version"].startswith("basic_cnn@")
+
+
+def test_the_primary_faces_full_vector_drives_the_recommendation(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    body = recommend(stack.gateway, crop).json()
+    direct = httpx.post(
+        f"{stack.recommender}/v1/recommendations", json={"probabilities": body["probabilities"], "limit": 20}
+    ).json()
+    assert body["explanation"]["target"] == direct["explanation"]["target"]
+    assert [t["id"] for t in body["tracks"]] == [t["id"] for t in direct["tracks"]]
+
+
+def test_filters_reach_the_recommender(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    body = recommend(stack.gateway, crop, genres="jazz", exclude_explicit="true", min_popularity=30).json()
+    assert body["tracks"] and all("jazz" in t["genres"] and t["popularity"] >= 30 for t in body["tracks"])
+
+
+def test_no_face_is_passed_on_as_422_naming_the_service(stack: Stack) -> None:
+    blank = image_bytes(Image.new("L", (640, 480), color=128), "PNG")
+    response = recommend(stack.gateway, blank, "image/png")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "no_face" and error["details"]["service"] == "emotion-service"
+
+
+def test_a_recommender_4xx_keeps_its_meaning(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    response = recommend(stack.gateway, crop, genres="polka-metal")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unknown_genre"
+    assert response.json()["error"]["details"]["service"] == "recommender-service"
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "code"),
+    [
+        (b"not an image", "text/plain", 415, "unsupported_image"),
+        (b"\xff\xd8" + b"\0" * (11 << 20), "image/jpeg", 413, None),
+    ],
+)
+def test_bad_uploads_get_clear_errors(
+    stack: Stack, data: bytes, content_type: str, status: int, code: str | None
+) -> None:
+    response = recommend(stack.gateway, data, content_type)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] in ({code} if code else {"image_too_large", "payload_too_large"})
+
+
+def test_invalid_options_are_422(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    response = recommend(stack.gateway, crop, limit=0)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
+
+
+def test_readiness_covers_both_upstreams(stack: Stack) -> None:
+    ready = httpx.get(f"{stack.gateway}/readyz").json()
+    assert ready == {
+        "ready": True,
+        "service": "gateway",
+        "details": {"emotion-service": True, "recommender-service": True},
+    }
+    with start_gateway(
+        GATEWAY_EMOTION_URL=f"http://127.0.0.1:{free_port()}", GATEWAY_RECOMMENDER_URL=stack.recommender
+    ) as gw:
+        response = httpx.get(f"{gw}/readyz")
+        assert response.status_code == 503 and response.json()["details"]["emotion-service"] is False
+
+
+def test_emotion_service_down_is_503_naming_it(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    with start_gateway(
+        GATEWAY_EMOTION_URL=f"http://127.0.0.1:{free_port()}", GATEWAY_RECOMMENDER_URL=stack.recommender
+    ) as gw:
+        response = recommend(gw, crop)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "upstream_unavailable"
+    assert response.json()["error"]["details"]["service"] == "emotion-service"
+
+
+def test_recommender_down_is_503_naming_it(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    with start_gateway(
+        GATEWAY_EMOTION_URL=stack.emotion, GATEWAY_RECOMMENDER_URL=f"http://127.0.0.1:{free_port()}"
+    ) as gw:
+        response = recommend(gw, crop)
+    assert response.status_code == 503
+    assert response.json()["error"]["details"]["service"] == "recommender-service"
+
+
+def test_a_slow_emotion_service_is_504_naming_it_fake_upstream() -> None:
+    slow, _ = misbehaving_service(delay_s=3.0)
+    with (
+        serve_in_thread(slow) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_EMOTION_TIMEOUT_S="0.5") as gw,
+    ):
+        response = recommend(gw, b"\xff\xd8 any bytes")
+    assert response.status_code == 504
+    assert response.json()["error"] == {
+        "code": "upstream_timeout",
+        "message": "the emotion-service did not answer in time",
+        "details": {"service": "emotion-service"},
+    }
+
+
+def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream() -> None:
+    broken, seen = misbehaving_service(status=500, body={"detail": "kaput"})
+    with serve_in_thread(broken) as url, start_gateway(GATEWAY_EMOTION_URL=url) as gw:
+        response = httpx.post(
+            f"{gw}/recommend",
+            files={"image": ("a.jpg", b"x", "image/jpeg")},
+            headers={"X-Request-ID": "trace-42"},
+        )
+    assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_error"
+    assert response.json()["request_id"] == "trace-42" and response.headers["x-request-id"] == "trace-42"
+    assert seen and seen[0]["x-request-id"] == "trace-42"
+
+
+def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
+    page = httpx.get(stack.gateway + "/")
+    assert page.status_code == 200 and "<title>Moodtune" in page.text
+    assert httpx.get(stack.gateway + "/static/app.js").headers["content-type"].startswith("text/javascript")
+    missing = httpx.get(stack.gateway + "/static/../../etc/passwd")
+    assert missing.status_code == 404
