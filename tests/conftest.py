@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodtune_contracts.faces import FaceDetector
+from moodtune_contracts.faces import make_detector
 from tests.helpers import fer_samples, scene_with_faces, synthetic_tracks, write_114k
 from training.catalog.__main__ import main as catalog_main
 
@@ -33,7 +33,7 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def detectable_faces() -> list[bytes]:
     """Real FER2013 faces that the detector finds once scaled up into a scene."""
-    detector = FaceDetector()
+    detector = make_detector()
     found = [
         jpeg
         for _, jpeg in fer_samples(per_class=4, split="val")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from moodtune_contracts.faces import FaceBox
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
@@ -253,3 +255,11 @@ def scene_with_faces(
         face = Image.open(io.BytesIO(jpeg)).convert("L").resize((face_side, face_side))
         scene.paste(face, (60 + i * (face_side + 120), (size[1] - face_side) // 2))
     return scene
+
+
+def iou(a: FaceBox, b: FaceBox) -> float:
+    """Intersection over union of two boxes."""
+    x1, y1 = max(a.x, b.x), max(a.y, b.y)
+    x2, y2 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
+    inter = max(0, x2 - x1) * max(0, y2 - y1)
+    return inter / float(a.area + b.area - inter) if inter else 0.0

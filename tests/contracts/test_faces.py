@@ -7,8 +7,8 @@ from PIL import Image
 from moodtune_contracts.faces import (
     CorruptImage,
     FaceBox,
-    FaceDetector,
     FaceMode,
+    Framing,
     ImageTooLarge,
     NoFaceFound,
     UnsupportedImage,
@@ -16,6 +16,7 @@ from moodtune_contracts.faces import (
     extract_faces,
     fer_crop,
     looks_like_face_crop,
+    make_detector,
 )
 
 
@@ -57,13 +58,17 @@ def test_decode_names_bad_data(data: bytes, error: type[Exception]) -> None:
         decode_image(data, max_pixels=10_000)
 
 
-def test_fer_crop_is_a_square_with_margin_around_the_box() -> None:
+def test_fer_crop_frames_a_square_by_the_detectors_scale_and_shift() -> None:
     grey = np.zeros((200, 200), dtype=np.uint8)
     grey[50:150, 50:150] = 255  # the "face" fills the box exactly
-    crop = fer_crop(grey, FaceBox(x=50, y=50, width=100, height=100), margin=0.25)
+    crop = fer_crop(grey, FaceBox(x=50, y=50, width=100, height=100), framing=Framing(scale=1.5))
     assert crop.shape == (48, 48)
-    # 100 px box + 25 px margin each side = 150 px square; the face is the middle two thirds.
+    # A 100 px box scaled 1.5 is a 150 px square; the face is its middle two thirds.
     assert crop[24, 24] == 255 and crop[2, 2] == 0 and crop[45, 45] == 0
+    shifted = fer_crop(
+        grey, FaceBox(x=50, y=50, width=100, height=100), framing=Framing(scale=1.0, shift_y=0.5)
+    )
+    assert shifted[5, 24] == 255 and shifted[40, 24] == 0  # moved down half a box: bottom half is background
 
 
 def test_fer_crop_pads_at_the_image_edge() -> None:
@@ -80,9 +85,11 @@ def test_small_square_images_look_like_crops_and_photos_do_not() -> None:
 
 def test_no_face_in_a_photo_raises_no_face_found() -> None:
     with pytest.raises(NoFaceFound, match="no face found"):
-        extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.AUTO, detector=FaceDetector())
+        extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.AUTO, detector=make_detector("haar"))
 
 
 def test_whole_mode_takes_the_image_as_the_face() -> None:
-    faces = extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.WHOLE, detector=FaceDetector())
+    faces = extract_faces(
+        np.full((300, 400), 128, np.uint8), mode=FaceMode.WHOLE, detector=make_detector("haar")
+    )
     assert len(faces) == 1 and not faces[0].detected and faces[0].pixels.shape == (48, 48)

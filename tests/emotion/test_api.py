@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from moodtune_contracts.faces import FaceBox
 from tests.emotion.conftest import RunningService
-from tests.helpers import fer_samples, image_bytes, scene_with_faces
+from tests.helpers import fer_samples, image_bytes, iou, scene_with_faces
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
@@ -44,8 +45,11 @@ def test_a_face_in_a_photo_is_found_and_cropped(
     photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
     body = analyze(service, photo).json()
     assert len(body["faces"]) == 1 and body["faces"][0]["detected"] is True
-    box = body["faces"][0]["box"]
-    assert 40 <= box["x"] <= 100 and 100 <= box["y"] <= 160 and 120 <= box["width"] <= 200
+    box = FaceBox(**body["faces"][0]["box"])
+    truth = FaceBox(x=60, y=120, width=160, height=160)  # where scene_with_faces put the face
+    assert truth.x < box.x + box.width / 2 < truth.x + truth.width
+    assert truth.y < box.y + box.height / 2 < truth.y + truth.height
+    assert iou(box, truth) >= 0.4
     assert body["image"] == {"width": 720, "height": 400}
 
 

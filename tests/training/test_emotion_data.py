@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.faces import FaceDetector
+from moodtune_contracts.faces import make_detector
 from tests.helpers import fer_samples
 from training.emotion.data import FerDataError, extend_with_images, load_fer
 
@@ -97,15 +97,16 @@ def test_unknown_class_folder_is_rejected(tmp_path: Path) -> None:
         load_fer(folder)
 
 
-def test_extension_crops_faces_like_the_service_and_reports_what_it_skipped(tmp_path: Path) -> None:
+def test_extension_crops_faces_like_the_service_and_reports_what_it_skipped(
+    tmp_path: Path, detectable_faces: list[bytes]
+) -> None:
     data = load_fer(write_folder(tmp_path / "fer"))
     faces = fer_samples(per_class=3, split="train")
     extra = tmp_path / "extra"
     (extra / "happy").mkdir(parents=True)
     (extra / "sad").mkdir(parents=True)
     # A real face photo bigger than a crop: a FER face scaled up and placed in a plain scene.
-    label, jpeg = next(f for f in faces if f[0] == "happy")
-    face = Image.open(io.BytesIO(jpeg)).convert("L").resize((160, 160))
+    face = Image.open(io.BytesIO(detectable_faces[0])).convert("L").resize((160, 160))
     scene = Image.new("L", (480, 360), color=128)
     scene.paste(face, (200, 90))
     scene.save(extra / "happy" / "party.jpg", quality=95)
@@ -117,7 +118,7 @@ def test_extension_crops_faces_like_the_service_and_reports_what_it_skipped(tmp_
     (extra / "sad" / "crop_copy.png").write_bytes(_png(np.asarray(Image.open(extra / "sad" / "crop.jpg"))))
     (extra / "sad" / "notes.txt").write_text("not an image")
 
-    report = extend_with_images(data, extra, detector=FaceDetector())
+    report = extend_with_images(data, extra, detector=make_detector())
     assert report.added == {"happy": 1, "sad": 1}
     assert report.no_face == ["happy/noise.png"]
     assert report.duplicates == ["sad/crop_copy.png"]

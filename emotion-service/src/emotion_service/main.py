@@ -15,7 +15,7 @@ from emotion_service.api.deps import Engine
 from emotion_service.batching import DirectClassifier, MicroBatcher
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
-from moodtune_contracts.faces import FaceDetector
+from moodtune_contracts.faces import make_detector
 from moodtune_contracts.service import (
     BodyLimitMiddleware,
     EdgeMiddleware,
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
         seconds = await asyncio.to_thread(classifier.warm_up, warm_sizes)
-        detector = FaceDetector()
+        detector = make_detector(settings.face_detector)
         detector.detect(np.zeros((64, 64), dtype=np.uint8))  # load the cascade now, not on a request
         batcher: MicroBatcher | DirectClassifier
         if settings.micro_batching:

@@ -1,6 +1,7 @@
 """The emotion-service's configuration, from `EMOTION_*` environment variables (defaults below)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,5 +31,8 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(32, ge=1, description="most faces in one model call (micro-batching)")
     batch_max_wait_ms: float = Field(
         2.0, ge=0.0, description="how long a model call waits for more faces, only while under load"
+    )
+    face_detector: Literal["mtcnn", "haar"] = Field(
+        "mtcnn", description="mtcnn (accurate) or haar (lighter); the training job's --extra uses the same"
     )
     micro_batching: bool = Field(True, description="gather concurrent requests into one model call")

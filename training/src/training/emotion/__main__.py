@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         "--tta", action=argparse.BooleanOptionalAction, default=None, help="flip test-time augmentation"
     )
     t.add_argument("--extra", type=Path, help="extra labelled images: DIR/<emotion>/*")
+    t.add_argument(
+        "--face-detector", default="mtcnn", choices=["mtcnn", "haar"], help="as the emotion-service's setting"
+    )
     t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     t.add_argument("--seed", type=int, default=1337)
     t.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16", "mixed_float16"])
@@ -95,9 +98,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     )
     data = load_fer(config.data, cache_dir=config.cache_dir)
     if config.extra:
-        from moodtune_contracts.faces import FaceDetector
+        from moodtune_contracts.faces import make_detector
 
-        extend_with_images(data, config.extra, detector=FaceDetector())
+        extend_with_images(data, config.extra, detector=make_detector(args.face_detector))
     log.info("data: %s", {name: len(split) for name, split in data.splits.items()})
     result = train(config, data)
 

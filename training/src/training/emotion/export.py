@@ -9,6 +9,7 @@ import io
 import json
 import subprocess
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.faces import FACE_MARGIN, FACE_SIZE
+from moodtune_contracts.faces import DEFAULT_DETECTOR, DETECTORS, FACE_SIZE
 
 MODEL_FILE = "model.keras"
 CARD_FILE = "model.card.json"
@@ -77,8 +78,8 @@ def input_contract() -> dict[str, Any]:
         "face_crop": {
             "implementation": "moodtune_contracts.faces (extract_faces / fer_crop)",
             "size": FACE_SIZE,
-            "margin": FACE_MARGIN,
-            "detector": "OpenCV Haar cascade haarcascade_frontalface_default",
+            "framing": {name: asdict(cls.framing) for name, cls in DETECTORS.items()},
+            "detector": f"{DEFAULT_DETECTOR} by default (EMOTION_FACE_DETECTOR); a tight crop is used whole",
         },
         "inside_the_model": "rescaling, resizing to the backbone's input size, grey to 3 channels",
     }
