@@ -53,9 +53,12 @@ openapi: venv
 catalog: venv
 	$(BIN)/python -m training.catalog build --input $(SPOTIFY_CSV) --out artifacts/catalog --name spotify-tracks-114k
 
+# Speed and memory, written to benchmarks/results/*.json (read with benchmarks/RESULTS.md).
 bench: venv
 	mkdir -p benchmarks/results
 	$(BIN)/python -m benchmarks.recommender --spotify-csv $(SPOTIFY_CSV) --out benchmarks/results/recommender.json
+	$(BIN)/python -m benchmarks.emotion --out benchmarks/results/emotion.json
+	$(BIN)/python -m benchmarks.face_detectors --out benchmarks/results/face_detectors.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
