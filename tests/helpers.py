@@ -263,3 +263,16 @@ def iou(a: FaceBox, b: FaceBox) -> float:
     x2, y2 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
     inter = max(0, x2 - x1) * max(0, y2 - y1)
     return inter / float(a.area + b.area - inter) if inter else 0.0
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    """p50 and p99 of latencies in milliseconds (for the benchmarks)."""
+    import statistics
+
+    ordered = sorted(samples_ms)
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered), 4),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 4),
+        "max_ms": round(ordered[-1], 4),
+    }

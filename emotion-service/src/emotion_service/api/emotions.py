@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 
 from emotion_service.analyze import Upload, analyze
 from emotion_service.api import API_PREFIX
-from emotion_service.api.deps import EngineDep
+from emotion_service.api.deps import Engine, EngineDep
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
 from moodtune_contracts.faces import FaceMode
@@ -31,6 +31,17 @@ async def _read(file: UploadFile) -> Upload:
     return Upload(filename=file.filename, content_type=file.content_type, data=await file.read())
 
 
+async def _analyze(engine: Engine, upload: Upload, face: FaceMode) -> EmotionAnalysis:
+    return await analyze(
+        upload,
+        mode=face,
+        classifier=engine.classifier,
+        batcher=engine.batcher,
+        detector=engine.detector,
+        settings=engine.settings,
+    )
+
+
 @router.post(
     "/emotions",
     operation_id="analyzeImage",
@@ -43,15 +54,7 @@ async def analyze_image(
     image: Annotated[UploadFile, File(description="JPEG, PNG, WebP, BMP or GIF")],
     face: FaceQuery = FaceMode.AUTO,
 ) -> EmotionAnalysis:
-    upload = await _read(image)
-    return await analyze(
-        upload,
-        mode=face,
-        classifier=engine.classifier,
-        batcher=engine.batcher,
-        detector=engine.detector,
-        settings=engine.settings,
-    )
+    return await _analyze(engine, await _read(image), face)
 
 
 @router.post(
@@ -75,14 +78,7 @@ async def analyze_images(
 
     async def one(upload: Upload) -> BatchItem:
         try:
-            result = await analyze(
-                upload,
-                mode=face,
-                classifier=engine.classifier,
-                batcher=engine.batcher,
-                detector=engine.detector,
-                settings=engine.settings,
-            )
+            result = await _analyze(engine, upload, face)
         except MoodtuneError as exc:
             error = ErrorDetail(code=exc.code, message=exc.message, details=exc.details)
             return BatchItem(filename=upload.filename, error=error)
