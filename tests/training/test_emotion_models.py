@@ -119,3 +119,49 @@ def test_class_weights_favour_rare_classes_and_average_one() -> None:
     weights = balanced_class_weights(y)
     assert weights[1] > weights[0]
     assert float((weights[y]).mean()) == pytest.approx(1.0)
+
+
+def test_ship_copies_the_artifact_refreshes_the_input_contract_and_writes_the_card(tmp_path: Path) -> None:
+    from training.emotion.__main__ import main
+    from training.emotion.export import input_contract
+
+    data = tiny_data()
+    run = tmp_path / "run"
+    result = train(tiny_config("basic_cnn", run), data)
+    evaluation = evaluate_split(result.classifier, data.val, tta=False)
+    card = {
+        "architecture": "basic_cnn",
+        "preset": "study",
+        "recipe": {
+            "input_size": 48,
+            "batch_size": 8,
+            "optimizer": "adam",
+            "learning_rate": 0.001,
+            "schedule": "plateau",
+            "tta": False,
+        },
+        "weights_init": "none",
+        "epochs_trained": 1,
+        "best_epoch": 1,
+        "data": {"source": "synthetic", "sha256": "0" * 64, "counts": {"train": {"a": 24}}},
+        "training": {
+            "seconds": 1.0,
+            "images_per_second": 24.0,
+            "backend": "tensorflow",
+            "precision": "float32",
+            "machine": "test",
+        },
+        "metrics": {"val": evaluation, "val_float16_weights_accuracy": evaluation["accuracy"]},
+        "commit": "abc",
+        "command": "python -m training.emotion train ...",
+    }
+    _, written = export(result.classifier, out=run / "artifact", card=card)
+    stale = {**written, "input": {"shape": [None, 48, 48, 1], "face_crop": {"detector": "old"}}}
+    (run / "artifact" / CARD_FILE).write_text(json.dumps(stale))
+    target = tmp_path / "served"
+    assert main(["ship", "--run", str(run), "--to", str(target)]) == 0
+    shipped = json.loads((target / CARD_FILE).read_text())
+    assert shipped["input"] == json.loads(json.dumps(input_contract()))
+    assert (target / MODEL_FILE).read_bytes() == (run / "artifact" / MODEL_FILE).read_bytes()
+    markdown = (target / "CARD.md").read_text()
+    assert "## How it differs from the study's setting" in markdown and "| disgust |" in markdown

@@ -10,10 +10,12 @@ import logging
 import os
 import platform
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from training.emotion import card as card_md
 from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_overrides
 from training.emotion.models import ARCHITECTURES
 
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--limit-train", type=int, help=argparse.SUPPRESS)
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
     t.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    k = sub.add_parser("card", help="render CARD.md beside a model.card.json")
+    k.add_argument("card_json", type=Path)
+    sh = sub.add_parser("ship", help="copy a run's artifact to where the emotion-service loads it from")
+    sh.add_argument("--run", type=Path, required=True)
+    sh.add_argument("--to", type=Path, default=REPO / "artifacts" / "emotion")
     c = sub.add_parser("compare", help="markdown table of runs beside the study's numbers")
     c.add_argument("--runs", type=Path, nargs="+", required=True)
     c.add_argument("--out", type=Path, required=True)
@@ -144,6 +151,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     stored = evaluate_split(reloaded, data.val, tta=recipe.tta)
     full_card["metrics"]["val_float16_weights_accuracy"] = stored["accuracy"]
     (args.out / "artifact" / "model.card.json").write_text(json.dumps(full_card, indent=2) + "\n")
+    card_md.write(full_card, args.out / "artifact")
     (args.out / "metrics.json").write_text(json.dumps(full_card["metrics"], indent=2) + "\n")
     log.info(
         "%s: PublicTest accuracy %.4f (float16 weights %.4f), macro-F1 %.4f after %d epochs -> %s",
@@ -154,6 +162,25 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         result.epochs_trained,
         model_path,
     )
+    return 0
+
+
+def _ship(run: Path, to: Path) -> int:
+    """The model file, its card (input contract as served now), CARD.md and the figures."""
+    from training.emotion.export import CARD_FILE, MODEL_FILE, input_contract
+
+    to.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run / "artifact" / MODEL_FILE, to / MODEL_FILE)
+    card = json.loads((run / "artifact" / CARD_FILE).read_text())
+    # The face crop only exists at serving time (training uses FER2013's own crops): record the
+    # contract the service applies today.
+    card["input"] = input_contract()
+    (to / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    card_md.write(card, to)
+    for figure in ("confusion_val.png", "curves.png"):
+        if (run / figure).exists():
+            shutil.copyfile(run / figure, to / figure)
+    log.info("shipped %s to %s", card["version"], to)
     return 0
 
 
@@ -190,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "train":
         return _train(args, argv)
+    if args.command == "ship":
+        return _ship(args.run, args.to)
+    if args.command == "card":
+        print(card_md.write(json.loads(args.card_json.read_text()), args.card_json.parent))
+        return 0
     return _compare(args)
 
 
