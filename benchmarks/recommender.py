@@ -9,7 +9,6 @@ import gc
 import itertools
 import json
 import platform
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from moodtune_contracts.recommendations import RecommendationRequest
 from recommender_service.catalog import Catalog
 from recommender_service.recommend import recommend
 from recommender_service.settings import Settings
-from tests.helpers import free_port, running_service
+from tests.helpers import free_port, percentiles, running_service
 from training.catalog.__main__ import main as catalog_main
 
 
@@ -51,16 +50,6 @@ def query_mix(genres: list[str]) -> list[dict[str, Any]]:
         {"emotion": e.value, "policy": p, "limit": 20, "page": page, **f}
         for e, p, f, page in itertools.product(EMOTIONS, ["match", "uplift"], filters, [1, 3])
     ]
-
-
-def percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    return {
-        "n": len(ordered),
-        "p50_ms": round(statistics.median(ordered), 4),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 4),
-        "max_ms": round(ordered[-1], 4),
-    }
 
 
 def time_calls(

@@ -1,0 +1,57 @@
+"""The committed emotion model, served on its defaults: FER2013 crops classify exactly as in training."""
+
+import io
+import json
+from collections.abc import Iterator
+
+import httpx
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.helpers import REPO, fer_samples, free_port, running_service
+
+MODEL = REPO / "artifacts" / "emotion" / "model.keras"
+CARD = REPO / "artifacts" / "emotion" / "model.card.json"
+LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+
+
+@pytest.fixture(scope="module")
+def default_service() -> Iterator[str]:
+    port = free_port()
+    with running_service("emotion_service", env={"EMOTION_PORT": str(port)}, port=port, timeout=180) as url:
+        yield url
+
+
+def test_the_card_describes_the_served_model() -> None:
+    card = json.loads(CARD.read_text())
+    assert card["architecture"] == "resnet50v2" and card["labels"] == LABELS
+    assert card["input"]["shape"] == [None, 48, 48, 1]
+    assert card["sha256"] and MODEL.stat().st_size == card["size_bytes"]
+    assert MODEL.stat().st_size < 60 * 1024 * 1024  # compact: float16 weights
+    val = card["metrics"]["val"]
+    assert set(val["per_class"]) == set(LABELS)
+    assert len(val["confusion_matrix"]["rows_true_columns_predicted"]) == 7
+    # float16 storage holds accuracy
+    assert abs(card["metrics"]["val_float16_weights_accuracy"] - val["accuracy"]) <= 0.005
+
+
+def test_fer_crops_through_the_service_match_the_model_itself(default_service: str) -> None:
+    samples = fer_samples(per_class=6)
+    model = keras.models.load_model(MODEL)
+    faces = np.stack([np.asarray(Image.open(io.BytesIO(jpeg)).convert("L")) for _, jpeg in samples])
+    direct = model.predict(faces.astype("float32")[..., None], verbose=0)
+    correct = 0
+    for (label, jpeg), expected in zip(samples, direct, strict=True):
+        files = {"image": (f"{label}.jpg", jpeg, "image/jpeg")}
+        body = httpx.post(f"{default_service}/v1/emotions", files=files, timeout=60).json()
+        face = body["faces"][0]
+        assert face["detected"] is False  # a tight crop is used whole, as in training
+        served = np.array([face["probabilities"][name] for name in LABELS])
+        np.testing.assert_allclose(served, expected, atol=1e-4)
+        assert face["emotion"] == LABELS[int(np.argmax(expected))]
+        correct += face["emotion"] == label
+    # Well above chance (1/7) on real FER2013 validation faces: the labels line up end to end.
+    assert correct / len(samples) >= 0.3
+    assert body["model"]["version"] == json.loads(CARD.read_text())["version"]
