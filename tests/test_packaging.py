@@ -1,7 +1,11 @@
 """Every part pins its dependencies, and the parts agree on each version."""
 
 import re
+import subprocess
+import sys
 import tomllib
+
+import pytest
 
 from tests.helpers import REPO
 
@@ -35,3 +39,19 @@ def test_parts_agree_on_every_version() -> None:
             name, version = req.split("==")
             versions.setdefault(re.sub(r"\[.*\]", "", name).lower(), set()).add(version)
     assert {n: v for n, v in versions.items() if len(v) > 1} == {}
+
+
+# Packages the light services' images do not install (see each pyproject): importing a shared
+# contract that pulls one of them in would crash the container at start.
+HEAVY = ["cv2", "tensorflow", "keras", "PIL", "mtcnn", "pandas", "sklearn", "matplotlib"]
+
+
+@pytest.mark.parametrize("module", ["gateway.main", "recommender_service.main"])
+def test_light_services_start_without_the_heavy_packages(module: str) -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {HEAVY!r}: sys.modules[name] = None  # makes `import name` fail\n"
+        f"importlib.import_module({module!r}).create_app()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -1,8 +1,19 @@
-"""The emotion-service's response: served by it, read by the gateway."""
+"""The emotion-service's request options and response: served by it, read by the gateway.
+
+Light on purpose (pydantic only): the gateway imports it without OpenCV or TensorFlow.
+"""
+
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from moodtune_contracts.errors import ErrorDetail
+
+
+class FaceMode(StrEnum):
+    AUTO = "auto"  # detect; an image that already looks like a face crop is used whole
+    DETECT = "detect"  # detection must find a face
+    WHOLE = "whole"  # the whole image is the face
 
 
 class Box(BaseModel):

@@ -10,7 +10,6 @@ FER2013 faces placed in scenes (benchmarks/face_detectors.py --calibrate).
 import io
 import warnings
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import MoodtuneError
 
 FACE_SIZE = 48
@@ -48,12 +48,6 @@ class ImageTooLarge(MoodtuneError):
 class NoFaceFound(MoodtuneError):
     status_code = 422
     code = "no_face"
-
-
-class FaceMode(StrEnum):
-    AUTO = "auto"  # detect; an image that already looks like a face crop is used whole
-    DETECT = "detect"  # detection must find a face
-    WHOLE = "whole"  # the whole image is the face
 
 
 @dataclass(frozen=True)

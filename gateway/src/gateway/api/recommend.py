@@ -7,8 +7,8 @@ from fastapi import APIRouter, File, Query, UploadFile
 from gateway.api.deps import SettingsDep, UpstreamsDep
 from gateway.recommend import recommend_for_image
 from gateway.schemas import Recommendation
+from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import ErrorResponse
-from moodtune_contracts.faces import FaceMode
 from moodtune_contracts.mood import Policy
 from moodtune_contracts.recommendations import TrackFilters
 
