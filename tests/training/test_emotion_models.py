@@ -165,3 +165,17 @@ def test_ship_copies_the_artifact_refreshes_the_input_contract_and_writes_the_ca
     assert (target / MODEL_FILE).read_bytes() == (run / "artifact" / MODEL_FILE).read_bytes()
     markdown = (target / "CARD.md").read_text()
     assert "## How it differs from the study's setting" in markdown and "| disgust |" in markdown
+
+
+def test_auto_precision_is_float32_without_a_gpu_and_explicit_choices_stand() -> None:
+    from training.emotion.train import resolve_precision
+
+    assert resolve_precision("auto") == "float32"  # this machine and CI have no GPU
+    assert resolve_precision("mixed_bfloat16") == "mixed_bfloat16"
+
+
+def test_auto_precision_picks_bfloat16_when_a_gpu_is_seen_mocked_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.emotion.train as train_module
+
+    monkeypatch.setattr(train_module, "has_gpu", lambda: True)  # no GPU exists here to find
+    assert train_module.resolve_precision("auto") == "mixed_bfloat16"

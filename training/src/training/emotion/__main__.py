@@ -53,7 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     t.add_argument("--seed", type=int, default=1337)
-    t.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    t.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
+        help="auto: mixed bfloat16 on a GPU, float32 on a CPU",
+    )
     t.add_argument("--max-minutes", type=float, help="stop after the epoch that crosses this budget")
     t.add_argument("--limit-train", type=int, help=argparse.SUPPRESS)
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
@@ -138,7 +143,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "seconds": round(result.seconds, 1),
             "images_per_second": round(result.images_per_second, 1),
             "backend": keras.backend.backend(),
-            "precision": config.precision,
+            "precision": keras.mixed_precision.global_policy().name,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "seed": config.seed,
         },

@@ -97,7 +97,7 @@ class TrainConfig:
     resume: bool = False
     extra: Path | None = None
     cache_dir: Path | None = None
-    precision: str = "float32"  # keras dtype policy: float32, mixed_bfloat16, mixed_float16
+    precision: str = "auto"  # auto, or a keras dtype policy: float32, mixed_bfloat16, mixed_float16
     max_minutes: float | None = None  # stop after the epoch that crosses this wall-clock budget
     limit_train: int | None = None  # use only the first N training images (smoke tests)
     verbose: int = 1

@@ -108,6 +108,27 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def has_gpu() -> bool:
+    """Whether the active Keras backend sees a GPU (asked of the backend; model code stays Keras-only)."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    return False
+
+
+def resolve_precision(precision: str) -> str:
+    """`auto`: bfloat16 mixed precision on GPUs; float32 on CPUs, where bf16 trained slower here."""
+    if precision != "auto":
+        return precision
+    return "mixed_bfloat16" if has_gpu() else "float32"
+
+
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = recipe.learning_rate
     if recipe.schedule == "cosine":
@@ -138,7 +159,7 @@ class TrainResult:
 def train(config: TrainConfig, data: FerData) -> TrainResult:
     recipe = config.recipe
     keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy(config.precision)
+    keras.mixed_precision.set_global_policy(resolve_precision(config.precision))
     checkpoints = config.out / CHECKPOINT_DIR
     checkpoints.mkdir(parents=True, exist_ok=True)
 
