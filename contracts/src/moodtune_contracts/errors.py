@@ -42,3 +42,19 @@ class InvalidInput(MoodtuneError):
 class NotReady(MoodtuneError):
     status_code = 503
     code = "not_ready"
+
+
+# Image errors: raised by the emotion-service (faces.py) and by the gateway, which has no OpenCV.
+class UnsupportedImage(MoodtuneError):
+    status_code = 415
+    code = "unsupported_image"
+
+
+class CorruptImage(MoodtuneError):
+    status_code = 422
+    code = "corrupt_image"
+
+
+class ImageTooLarge(MoodtuneError):
+    status_code = 413
+    code = "image_too_large"

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from moodtune_contracts.analysis import FaceMode
-from moodtune_contracts.errors import MoodtuneError
+from moodtune_contracts.errors import CorruptImage, ImageTooLarge, MoodtuneError, UnsupportedImage
 
 FACE_SIZE = 48
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF"})
@@ -28,21 +28,6 @@ CROP_MAX_SIDE = 160
 CROP_ASPECT = (0.8, 1.25)
 # Detection runs on a copy no larger than this; boxes are scaled back.
 DETECT_MAX_SIDE = 800
-
-
-class UnsupportedImage(MoodtuneError):
-    status_code = 415
-    code = "unsupported_image"
-
-
-class CorruptImage(MoodtuneError):
-    status_code = 422
-    code = "corrupt_image"
-
-
-class ImageTooLarge(MoodtuneError):
-    status_code = 413
-    code = "image_too_large"
 
 
 class NoFaceFound(MoodtuneError):

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
@@ -111,6 +112,13 @@ class EdgeMiddleware:
 class PayloadTooLarge(MoodtuneError):
     status_code = 413
     code = "payload_too_large"
+
+
+def keep_uploads_in_memory(max_bytes: int) -> None:
+    """Nothing a user sends is written to disk: Starlette spools multipart files above
+    `MultiPartParser.spool_max_size` to a temporary file, so raise it to the request limit
+    (which BodyLimitMiddleware enforces, bounding memory)."""
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_bytes)
 
 
 class BodyLimitMiddleware:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import numpy as np
 from fastapi import FastAPI, Request
 from prometheus_client import Counter, Histogram
-from starlette.formparsers import MultiPartParser
 
 from emotion_service.api import emotions
 from emotion_service.api.deps import Engine
@@ -24,6 +23,7 @@ from moodtune_contracts.service import (
     configure_logging,
     health_router,
     install_error_handlers,
+    keep_uploads_in_memory,
 )
 
 SERVICE = "emotion-service"
@@ -52,9 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch_sizes.observe(faces)
         faces_total.inc(faces)
 
-    # Starlette spools uploads above this size to a temporary file; user images must stay in
-    # memory (nothing a user sends is written to disk), and the body limit below bounds memory.
-    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_request_bytes)
+    keep_uploads_in_memory(settings.max_request_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.formparsers import MultiPartParser
 
 from gateway.api import playlists, recommend, web
 from gateway.api.deps import Upstreams
@@ -22,6 +21,7 @@ from moodtune_contracts.service import (
     configure_logging,
     health_router,
     install_error_handlers,
+    keep_uploads_in_memory,
 )
 
 SERVICE = "gateway"
@@ -33,8 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     metrics = Metrics(SERVICE)
     max_request = settings.max_upload_bytes + MULTIPART_OVERHEAD
-    # Keep uploads in memory: nothing a user sends is written to disk.
-    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_request)
+    keep_uploads_in_memory(max_request)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,13 +5,8 @@ from typing import Any
 from gateway.schemas import DetectedFace, Recommendation
 from gateway.upstream import Upstream
 from moodtune_contracts.analysis import EmotionAnalysis
-from moodtune_contracts.errors import InvalidInput
+from moodtune_contracts.errors import ImageTooLarge
 from moodtune_contracts.recommendations import RecommendationResponse, TrackFilters
-
-
-class ImageTooLarge(InvalidInput):
-    status_code = 413
-    code = "image_too_large"
 
 
 async def recommend_for_image(
