@@ -13,6 +13,7 @@ from moodtune_contracts.faces import (
     NoFaceFound,
     UnsupportedImage,
     decode_image,
+    detection_needed,
     extract_faces,
     fer_crop,
     looks_like_face_crop,
@@ -78,9 +79,16 @@ def test_fer_crop_pads_at_the_image_edge() -> None:
 
 
 def test_small_square_images_look_like_crops_and_photos_do_not() -> None:
-    assert looks_like_face_crop(np.zeros((48, 48), np.uint8))
-    assert not looks_like_face_crop(np.zeros((480, 640), np.uint8))
-    assert not looks_like_face_crop(np.zeros((48, 120), np.uint8))
+    assert looks_like_face_crop(48, 48)
+    assert not looks_like_face_crop(640, 480)
+    assert not looks_like_face_crop(120, 48) and not looks_like_face_crop(48, 120)
+
+
+def test_detection_is_needed_per_mode_and_size() -> None:
+    assert not detection_needed(48, 48, FaceMode.AUTO)
+    assert detection_needed(640, 480, FaceMode.AUTO)
+    assert detection_needed(48, 48, FaceMode.DETECT)
+    assert not detection_needed(640, 480, FaceMode.WHOLE)
 
 
 def test_no_face_in_a_photo_raises_no_face_found() -> None:

@@ -112,6 +112,10 @@ def test_a_gif_is_read_from_its_first_frame(service: RunningService) -> None:
     assert analyze(service, data, content_type="image/gif").status_code == 200
 
 
+def _noise(width: int, height: int) -> Image.Image:
+    return Image.fromarray(np.random.default_rng(2).integers(0, 255, (height, width), dtype=np.uint8))
+
+
 @pytest.mark.parametrize(
     ("data", "content_type", "status", "code"),
     [
@@ -119,6 +123,9 @@ def test_a_gif_is_read_from_its_first_frame(service: RunningService) -> None:
         (b"hello, not an image", "image/jpeg", 415, "unsupported_image"),
         (b"", "image/jpeg", 422, "corrupt_image"),
         (image_bytes(Image.new("L", (300, 300), 50), "JPEG")[:400], "image/jpeg", 422, "corrupt_image"),
+        # A small crop is decoded on the event loop, a large upload in a thread: both paths map errors.
+        (image_bytes(_noise(48, 48), "JPEG")[:300], "image/jpeg", 422, "corrupt_image"),
+        (image_bytes(_noise(1200, 900), "JPEG", quality=95)[:100_000], "image/jpeg", 422, "corrupt_image"),
         (image_bytes(Image.new("L", (32, 32), 50), "TIFF"), "image/tiff", 415, "unsupported_image"),
         (
             image_bytes(Image.new("L", (32, 32), 50), "TIFF"),

@@ -9,6 +9,8 @@ FER2013 faces placed in scenes (benchmarks/face_detectors.py --calibrate).
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -54,33 +56,48 @@ class Face:
     detected: bool  # False when the whole image was taken as the face
 
 
-def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
-    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright grey uint8 array.
-
-    The pixel count is checked from the header before any pixel is decoded, so a decompression
-    bomb costs nothing.
-    """
+def open_image(data: bytes, *, max_pixels: int) -> Image.Image:
+    """Read only an image's header: its format and size are checked before any pixel is decoded,
+    so a decompression bomb or a disguised file costs nothing."""
     if not data:
         raise CorruptImage("the upload is empty")
+    with _image_errors():
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ALLOWED_FORMATS:
+            raise UnsupportedImage(
+                f"{image.format} images are not supported; send JPEG, PNG, WebP, BMP or GIF",
+                details={"format": image.format},
+            )
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageTooLarge(
+                f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}",
+                details={"width": width, "height": height, "max_pixels": max_pixels},
+            )
+    return image
+
+
+def grey_pixels(image: Image.Image) -> np.ndarray:
+    """An opened image's pixels (GIF: the first frame), turned upright by EXIF, as grey uint8."""
+    with _image_errors():
+        image.seek(0)
+        image.load()
+        upright = ImageOps.exif_transpose(image) or image
+        return np.asarray(upright.convert("L"), dtype=np.uint8)
+
+
+def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
+    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright grey uint8 array."""
+    return grey_pixels(open_image(data, max_pixels=max_pixels))
+
+
+@contextmanager
+def _image_errors() -> Iterator[None]:
+    """Pillow's many failure types as the project's image errors."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ALLOWED_FORMATS:
-                raise UnsupportedImage(
-                    f"{image.format} images are not supported; send JPEG, PNG, WebP, BMP or GIF",
-                    details={"format": image.format},
-                )
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageTooLarge(
-                    f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}",
-                    details={"width": width, "height": height, "max_pixels": max_pixels},
-                )
-            image.seek(0)  # GIF: the first frame
-            image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            grey = upright.convert("L")
+            yield
     except MoodtuneError:
         raise
     except UnidentifiedImageError as exc:
@@ -89,12 +106,16 @@ def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
         raise ImageTooLarge(f"image rejected as a decompression bomb: {exc}") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or malformed data
         raise CorruptImage(f"the image is damaged or truncated ({exc})") from exc
-    return np.asarray(grey, dtype=np.uint8)
 
 
-def looks_like_face_crop(grey: np.ndarray) -> bool:
-    height, width = grey.shape[:2]
+def looks_like_face_crop(width: int, height: int) -> bool:
+    # Symmetric bounds: the answer holds before and after an EXIF rotation.
     return max(height, width) <= CROP_MAX_SIDE and CROP_ASPECT[0] <= width / height <= CROP_ASPECT[1]
+
+
+def detection_needed(width: int, height: int, mode: FaceMode) -> bool:
+    """Whether `extract_faces` will run the detector on an image of this size."""
+    return mode is FaceMode.DETECT or (mode is FaceMode.AUTO and not looks_like_face_crop(width, height))
 
 
 @dataclass(frozen=True)
@@ -238,7 +259,7 @@ def extract_faces(grey: np.ndarray, *, mode: FaceMode, detector: FaceDetector) -
     """Every face as a model-ready 48x48 crop, the largest (primary) first."""
     height, width = grey.shape[:2]
     whole = Face(box=FaceBox(x=0, y=0, width=width, height=height), pixels=resize_face(grey), detected=False)
-    if mode is FaceMode.WHOLE or (mode is FaceMode.AUTO and looks_like_face_crop(grey)):
+    if not detection_needed(width, height, mode):
         return [whole]
     boxes = detector.detect(grey)
     if not boxes:

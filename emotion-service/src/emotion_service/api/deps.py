@@ -22,7 +22,7 @@ class Engine:
     settings: Settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine | None = getattr(request.app.state, "engine", None)
     if engine is None:
         raise NotReady("the model is not loaded yet")
