@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     max_faces: int = Field(20, ge=1, description="most faces classified in one image (largest first)")
     batch_max_size: int = Field(32, ge=1, description="most faces in one model call (micro-batching)")
     batch_max_wait_ms: float = Field(
-        2.0, ge=0.0, description="how long a model call waits for more faces, only while under load"
+        5.0, ge=0.0, description="how long a model call waits for more faces, only while under load"
     )
     face_detector: Literal["mtcnn", "haar"] = Field(
         "mtcnn", description="mtcnn (accurate) or haar (lighter); the training job's --extra uses the same"
