@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The committed default model; a checkout or an image built from it has it at this place.
@@ -11,10 +11,13 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "artifacts" / "emotion" / 
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EMOTION_", protected_namespaces=())
+    model_config = SettingsConfigDict(env_prefix="EMOTION_", protected_namespaces=(), populate_by_name=True)
 
     model_path: Path = Field(
-        DEFAULT_MODEL, description="the .keras model; its card is model.card.json beside it"
+        DEFAULT_MODEL,
+        # MODEL_PATH is the name the service's specification uses; EMOTION_MODEL_PATH wins if both are set.
+        validation_alias=AliasChoices("EMOTION_MODEL_PATH", "MODEL_PATH"),
+        description="the .keras model; its card is model.card.json beside it",
     )
     host: str = "127.0.0.1"
     port: int = 8001
