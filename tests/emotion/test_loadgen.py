@@ -1,0 +1,18 @@
+"""The benchmark's raw-socket load generator speaks real HTTP to the real service."""
+
+import asyncio
+import time
+
+from benchmarks.loadgen import run
+from tests.emotion.conftest import RunningService
+from tests.helpers import fer_samples
+
+
+def test_the_load_generator_gets_answers_and_counts_failures(service: RunningService) -> None:
+    _, jpeg = fer_samples(per_class=1)[0]
+    result = asyncio.run(run(service.url, jpeg, clients=3, start=time.time(), seconds=1.0))
+    assert result["failed"] == 0
+    assert len(result["latencies_ms"]) >= 3
+
+    refused = asyncio.run(run(service.url, b"not an image", clients=2, start=time.time(), seconds=0.5))
+    assert refused["failed"] >= 2 and refused["latencies_ms"] == []
