@@ -27,7 +27,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy contracts/src training/src recommender-service/src emotion-service/src gateway/src
+	$(BIN)/mypy contracts/src training/src recommender-service/src emotion-service/src gateway/src tests benchmarks scripts
 
 pytest: venv
 	$(BIN)/python -m pytest

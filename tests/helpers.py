@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 
@@ -42,39 +43,65 @@ CORNERS = {
 }
 
 
-def synthetic_tracks(n_per_corner: int = 60, seed: int = 0) -> list[dict[str, object]]:
+class Track(TypedDict):
+    """One synthetic track, with every field any of the three catalog layouts needs."""
+
+    id: str
+    name: str
+    artists: list[str]
+    album: str
+    genre: str
+    popularity: int
+    explicit: bool
+    year: int
+    duration_ms: int
+    instrumentalness: float
+    liveness: float
+    loudness: float
+    speechiness: float
+    tempo: float
+    valence: float
+    energy: float
+    acousticness: float
+    danceability: float
+
+
+def synthetic_tracks(n_per_corner: int = 60, seed: int = 0) -> list[Track]:
     """Tracks in four well-separated mood groups, with known popularity, artists, genres and years."""
     import random
 
     rng = random.Random(seed)
-    tracks = []
+    tracks: list[Track] = []
     for corner, centre in CORNERS.items():
         for i in range(n_per_corner):
             jitter = {k: min(1.0, max(0.0, v + rng.uniform(-0.05, 0.05))) for k, v in centre.items()}
             tracks.append(
-                {
-                    "id": f"{corner}{i:04d}",
-                    "name": f"{corner.title()} song {i}",
+                Track(
+                    id=f"{corner}{i:04d}",
+                    name=f"{corner.title()} song {i}",
                     # The first five tracks of each corner share one artist, to exercise diversity.
-                    "artists": [f"{corner}-star"] if i < 5 else [f"{corner}-artist-{i}", "Guest"],
-                    "album": f"{corner} album",
-                    "genre": "rock" if i % 3 == 0 else "pop",
-                    "popularity": 100 - i if i < 100 else 0,
-                    "explicit": i % 4 == 0,
-                    "year": 1990 + i % 30,
-                    "duration_ms": 180000 + i,
-                    "instrumentalness": 0.01,
-                    "liveness": 0.1,
-                    "loudness": -6.0 - 10 * (1 - jitter["energy"]),
-                    "speechiness": 0.05,
-                    "tempo": 90 + 60 * jitter["energy"],
-                    **jitter,
-                }
+                    artists=[f"{corner}-star"] if i < 5 else [f"{corner}-artist-{i}", "Guest"],
+                    album=f"{corner} album",
+                    genre="rock" if i % 3 == 0 else "pop",
+                    popularity=100 - i if i < 100 else 0,
+                    explicit=i % 4 == 0,
+                    year=1990 + i % 30,
+                    duration_ms=180000 + i,
+                    instrumentalness=0.01,
+                    liveness=0.1,
+                    loudness=-6.0 - 10 * (1 - jitter["energy"]),
+                    speechiness=0.05,
+                    tempo=90 + 60 * jitter["energy"],
+                    valence=jitter["valence"],
+                    energy=jitter["energy"],
+                    acousticness=jitter["acousticness"],
+                    danceability=jitter["danceability"],
+                )
             )
     return tracks
 
 
-def write_114k(path: Path, tracks: Sequence[dict[str, object]], *, extra_genre_rows: int = 0) -> Path:
+def write_114k(path: Path, tracks: Sequence[Track], *, extra_genre_rows: int = 0) -> Path:
     """The 114k 'Spotify Tracks Dataset' layout; the first `extra_genre_rows` tracks repeat under 'indie'."""
     rows = []
     for t in tracks:
@@ -84,14 +111,14 @@ def write_114k(path: Path, tracks: Sequence[dict[str, object]], *, extra_genre_r
     return _write(path, HEADER_114K, [[i, *r] for i, r in enumerate(rows)])
 
 
-def _row_114k(t: dict[str, object], genre: object) -> list[object]:
+def _row_114k(t: Track, genre: str) -> list[object]:
     return [
         t["id"],
         ";".join(t["artists"]),
         t["album"],
         t["name"],
         t["popularity"],
-        t["duration_ms"],  # type: ignore[arg-type]
+        t["duration_ms"],
         str(t["explicit"]),
         t["danceability"],
         t["energy"],
@@ -109,13 +136,13 @@ def _row_114k(t: dict[str, object], genre: object) -> list[object]:
     ]
 
 
-def write_1921(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
+def write_1921(path: Path, tracks: Sequence[Track]) -> Path:
     rows = [
         [
             t["valence"],
             t["year"],
             t["acousticness"],
-            repr(list(t["artists"])),  # type: ignore[call-overload]
+            repr(list(t["artists"])),
             t["danceability"],
             t["duration_ms"],
             t["energy"],
@@ -137,7 +164,7 @@ def write_1921(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
     return _write(path, HEADER_1921, rows)
 
 
-def write_features(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
+def write_features(path: Path, tracks: Sequence[Track]) -> Path:
     rows = [
         [
             t["genre"],
@@ -145,7 +172,7 @@ def write_features(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
             t["name"],
             t["id"],
             t["popularity"],
-            t["acousticness"],  # type: ignore[index]
+            t["acousticness"],
             t["danceability"],
             t["duration_ms"],
             t["energy"],
@@ -166,7 +193,7 @@ def write_features(path: Path, tracks: Sequence[dict[str, object]]) -> Path:
 
 def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", newline="", encoding="utf-8") as f:  # type: ignore[operator]
+    with opener(path, "wt", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)

@@ -4,6 +4,7 @@ import asyncio
 import io
 import struct
 import zlib
+from collections.abc import Iterator
 
 import httpx
 import numpy as np
@@ -252,7 +253,7 @@ def test_health_readiness_card_and_metrics(service: RunningService) -> None:
 
 
 def test_a_streamed_body_over_the_request_limit_is_413(service: RunningService) -> None:
-    def chunks():  # no Content-Length: the limit must hold while streaming
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold while streaming
         yield b'--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
         yield b"Content-Type: image/jpeg\r\n\r\n"
         for _ in range(40):

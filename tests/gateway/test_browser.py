@@ -2,8 +2,9 @@
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -32,10 +33,10 @@ def browser() -> Iterator["object"]:
     driver.quit()
 
 
-def _wait(driver: "object", condition: "object", timeout: float = 60) -> "object":
+def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 60) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)  # type: ignore[arg-type]
+    return WebDriverWait(driver, timeout).until(condition)
 
 
 def test_upload_a_photo_and_see_the_emotion_and_songs(

@@ -11,7 +11,9 @@ from tests.helpers import fer_samples, free_port, image_bytes, scene_with_faces
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
 
-def recommend(base: str, data: bytes, content_type: str = "image/jpeg", **params: object) -> httpx.Response:
+def recommend(
+    base: str, data: bytes, content_type: str = "image/jpeg", **params: str | int | float | bool
+) -> httpx.Response:
     return httpx.post(
         f"{base}/recommend", files={"image": ("photo.jpg", data, content_type)}, params=params, timeout=60
     )

@@ -1,9 +1,10 @@
 import gzip
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from tests.helpers import HEADER_114K, synthetic_tracks, write_114k, write_1921, write_features
+from tests.helpers import HEADER_114K, Track, synthetic_tracks, write_114k, write_1921, write_features
 from training.catalog.layouts import CatalogInputError, load_catalog
 
 TRACKS = synthetic_tracks(n_per_corner=8)
@@ -67,7 +68,7 @@ def test_bad_rows_are_counted_and_named_by_file_row_and_column(tmp_path: Path) -
 
 
 def test_too_many_bad_rows_fail_the_load(tmp_path: Path) -> None:
-    broken = [dict(t, popularity="n/a") for t in TRACKS]
+    broken = [cast(Track, {**t, "popularity": "n/a"}) for t in TRACKS]  # bad on purpose
     with pytest.raises(CatalogInputError, match=r"32 of 32 rows are bad"):
         load_catalog(write_114k(tmp_path / "dataset.csv", broken))
 
