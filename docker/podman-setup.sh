@@ -33,9 +33,18 @@ if ! podman image exists "$BASE"; then
     --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' - "$BASE"
 fi
 
+# A service left by an earlier run whose working directory was since deleted (a removed
+# checkout) answers pings but cannot start containers ("write child: broken pipe"): replace it.
+SERVICE_PID=$(pgrep -f "podman system service --time=0 unix://$SOCKET" | head -1 || true)
+if [ -n "$SERVICE_PID" ]; then
+  case "$(readlink "/proc/$SERVICE_PID/cwd")" in
+    *" (deleted)") kill "$SERVICE_PID"; sleep 1 ;;
+  esac
+fi
 if ! curl -sf --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; then
   rm -f "$SOCKET"
-  setsid podman system service --time=0 "unix://$SOCKET" >/var/tmp/moodtune-podman.log 2>&1 &
+  # From /, so the service never holds a checkout as its working directory.
+  (cd / && exec setsid podman system service --time=0 "unix://$SOCKET" >/var/tmp/moodtune-podman.log 2>&1) &
   for _ in $(seq 50); do
     curl -sf --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.2
