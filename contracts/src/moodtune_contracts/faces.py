@@ -258,9 +258,9 @@ def make_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
 def extract_faces(grey: np.ndarray, *, mode: FaceMode, detector: FaceDetector) -> list[Face]:
     """Every face as a model-ready 48x48 crop, the largest (primary) first."""
     height, width = grey.shape[:2]
-    whole = Face(box=FaceBox(x=0, y=0, width=width, height=height), pixels=resize_face(grey), detected=False)
     if not detection_needed(width, height, mode):
-        return [whole]
+        whole = FaceBox(x=0, y=0, width=width, height=height)
+        return [Face(box=whole, pixels=resize_face(grey), detected=False)]
     boxes = detector.detect(grey)
     if not boxes:
         raise NoFaceFound(
