@@ -125,7 +125,8 @@ def _noise(width: int, height: int) -> Image.Image:
         (b"", "image/jpeg", 422, "corrupt_image"),
         (image_bytes(Image.new("L", (300, 300), 50), "JPEG")[:400], "image/jpeg", 422, "corrupt_image"),
         # A small crop is decoded on the event loop, a large upload in a thread: both paths map errors.
-        (image_bytes(_noise(48, 48), "JPEG")[:300], "image/jpeg", 422, "corrupt_image"),
+        # Cut in the scan data, past the header, so the error comes from decoding the pixels.
+        (image_bytes(_noise(48, 48), "JPEG")[:800], "image/jpeg", 422, "corrupt_image"),
         (image_bytes(_noise(1200, 900), "JPEG", quality=95)[:100_000], "image/jpeg", 422, "corrupt_image"),
         (image_bytes(Image.new("L", (32, 32), 50), "TIFF"), "image/tiff", 415, "unsupported_image"),
         (
