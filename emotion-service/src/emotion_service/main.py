@@ -1,6 +1,7 @@
 """The emotion-service app: `create_app(settings)`; the model is loaded and warmed up once, at start."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,14 @@ from moodtune_contracts.service import (
 
 SERVICE = "emotion-service"
 log = logging.getLogger(SERVICE)
+
+
+def freeze_loaded_heap() -> None:
+    """Exempt what is loaded by now (TensorFlow, Keras and the model: ~500k objects, kept for the
+    process's life) from the cyclic garbage collector. Otherwise every full collection re-scans
+    them: ~0.35 s with the event loop stopped, every few seconds under load (benchmarks/RESULTS.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             batcher = DirectClassifier(classifier.predict, observe=observe)
         batcher.start()
+        freeze_loaded_heap()
         app.state.engine = Engine(
             classifier=classifier, batcher=batcher, detector=detector, settings=settings
         )
