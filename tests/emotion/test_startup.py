@@ -18,7 +18,9 @@ def unfrozen_heap() -> Iterator[None]:
     gc.unfreeze()  # leave the test process's collector as it was
 
 
-def test_the_loaded_heap_is_frozen_so_full_collections_skip_it(small_model: Path, unfrozen_heap: None) -> None:
+def test_the_loaded_heap_is_frozen_so_full_collections_skip_it(
+    small_model: Path, unfrozen_heap: None
+) -> None:
     assert gc.get_freeze_count() == 0
     app = create_app(Settings(model_path=small_model, face_detector="haar"))
 
