@@ -16,6 +16,8 @@ class Emotion(StrEnum):
 # Alphabetical, the order of FER2013's image-folder release: index i of every probability vector
 # (model output, API payloads) is EMOTIONS[i].
 EMOTIONS: tuple[Emotion, ...] = tuple(Emotion)
+# The same order as plain strings, as model cards and reports list them.
+EMOTION_LABELS: tuple[str, ...] = tuple(e.value for e in EMOTIONS)
 
 # The canonical fer2013.csv numbers its classes differently (0..6 below); loaders translate through this.
 FER2013_CSV_INDEX: tuple[Emotion, ...] = (

@@ -10,7 +10,7 @@ from PIL import Image
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import Box, EmotionAnalysis, FaceEmotion, ImageSize, ModelInfo
-from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.faces import (
     CROP_MAX_SIDE,
     Face,
@@ -41,7 +41,6 @@ ACCEPTED_CONTENT_TYPES = frozenset(
 # Decoded on the event loop when no larger than this (a face crop; see find_faces).
 INLINE_MAX_BYTES = 64 * 1024
 INLINE_MAX_PIXELS = CROP_MAX_SIDE * CROP_MAX_SIDE
-EMOTION_VALUES = tuple(e.value for e in EMOTIONS)
 
 
 class Classifies(Protocol):
@@ -123,9 +122,9 @@ async def analyze(
                 box=Box(x=face.box.x, y=face.box.y, width=face.box.width, height=face.box.height),
                 detected=face.detected,
                 primary=index == 0,
-                emotion=EMOTION_VALUES[top],
+                emotion=EMOTION_LABELS[top],
                 confidence=row[top],
-                probabilities=dict(zip(EMOTION_VALUES, row, strict=True)),
+                probabilities=dict(zip(EMOTION_LABELS, row, strict=True)),
             )
         )
     return EmotionAnalysis(

@@ -10,7 +10,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
 from moodtune_contracts.errors import MoodtuneError
 from moodtune_contracts.faces import FACE_SIZE
 
@@ -54,10 +54,8 @@ class EmotionClassifier:
             raise ModelError(f"{card_file}: the model's card is missing")
         card = json.loads(card_file.read_text())
         labels = card.get("labels")
-        if labels != [e.value for e in EMOTIONS]:
-            raise ModelError(
-                f"{path}: labels {labels} differ from the project's {[e.value for e in EMOTIONS]}"
-            )
+        if labels != list(EMOTION_LABELS):
+            raise ModelError(f"{path}: labels {labels} differ from the project's {list(EMOTION_LABELS)}")
         try:
             model = keras.models.load_model(path, compile=False)
         except Exception as exc:  # keras raises many types for a broken file

@@ -9,13 +9,13 @@ import matplotlib
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.emotions import EMOTION_LABELS
 from training.emotion.data import Split
 
 matplotlib.use("Agg")  # headless
 import matplotlib.pyplot as plt  # noqa: E402
 
-LABELS = [e.value for e in EMOTIONS]
+LABELS = list(EMOTION_LABELS)
 
 
 def predict(classifier: keras.Model, x: np.ndarray, *, tta: bool, batch_size: int = 256) -> np.ndarray:

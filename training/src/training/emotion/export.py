@@ -17,7 +17,7 @@ import h5py
 import keras
 import numpy as np
 
-from moodtune_contracts.emotions import EMOTIONS
+from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.faces import DEFAULT_DETECTOR, DETECTORS, FACE_SIZE
 
 MODEL_FILE = "model.keras"
@@ -99,7 +99,7 @@ def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple
         "sha256": sha,
         "size_bytes": path.stat().st_size,
         "weights_storage": "float16 (loaded into float32 variables)",
-        "labels": [e.value for e in EMOTIONS],
+        "labels": list(EMOTION_LABELS),
         "input": input_contract(),
         "output": "softmax probabilities, one per label, in the order of `labels`",
         "keras_version": keras.__version__,
