@@ -37,6 +37,7 @@ def test_a_fer_crop_is_classified_whole(service: RunningService) -> None:
     assert list(face["probabilities"]) == LABELS
     assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     assert face["emotion"] == max(face["probabilities"], key=face["probabilities"].get)
+    assert face["confidence"] == face["probabilities"][face["emotion"]]
     assert body["model"]["name"] == "test-basic-cnn" and body["model"]["version"].startswith("basic_cnn@")
 
 
