@@ -13,10 +13,21 @@ class RunningService:
     tmpdir: Path  # the service's TMPDIR: uploads must never appear here
 
 
-@pytest.fixture(scope="module")
-def service(small_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+def _run(small_model: Path, tmpdir: Path, **env: str) -> Iterator[RunningService]:
     port = free_port()
-    tmpdir = tmp_path_factory.mktemp("service-tmp")
-    env = {"EMOTION_PORT": str(port), "EMOTION_MODEL_PATH": str(small_model), "TMPDIR": str(tmpdir)}
+    env = {"EMOTION_PORT": str(port), "EMOTION_MODEL_PATH": str(small_model), "TMPDIR": str(tmpdir), **env}
     with running_service("emotion_service", env=env, port=port, timeout=120) as url:
         yield RunningService(url=url, tmpdir=tmpdir)
+
+
+@pytest.fixture(scope="module")
+def service(small_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from _run(small_model, tmp_path_factory.mktemp("service-tmp"))
+
+
+@pytest.fixture(scope="module")
+def route_only_service(
+    small_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """The same service with the plain-upload lane off: every request goes through the FastAPI route."""
+    yield from _run(small_model, tmp_path_factory.mktemp("route-only-tmp"), EMOTION_UPLOAD_LANE="false")

@@ -12,6 +12,7 @@ from prometheus_client import Counter, Histogram
 
 from emotion_service.api import emotions
 from emotion_service.api.deps import Engine
+from emotion_service.api.upload_lane import PlainUploadLane
 from emotion_service.batching import DirectClassifier, MicroBatcher
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
@@ -118,5 +119,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(service=SERVICE, readiness=readiness, metrics=metrics))
     app.include_router(emotions.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    if settings.upload_lane:
+        app.add_middleware(
+            PlainUploadLane,
+            route=emotions.route_of(emotions.analyze_image),
+            engine=lambda: app.state.engine,
+            max_body_bytes=settings.max_request_bytes,
+        )
     app.add_middleware(EdgeMiddleware, metrics=metrics)  # outermost: ids and metrics for every answer
     return app

@@ -39,3 +39,8 @@ class Settings(BaseSettings):
         "mtcnn", description="mtcnn (accurate) or haar (lighter); the training job's --extra uses the same"
     )
     micro_batching: bool = Field(True, description="gather concurrent requests into one model call")
+    upload_lane: bool = Field(
+        True,
+        description="answer well-formed single-image uploads without FastAPI's request machinery "
+        "(api/upload_lane.py); false sends every request through the FastAPI route",
+    )

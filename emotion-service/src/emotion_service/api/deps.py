@@ -5,11 +5,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from emotion_service.analyze import Classifies
+from emotion_service.analyze import Classifies, Upload, analyze
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
+from moodtune_contracts.analysis import EmotionAnalysis
 from moodtune_contracts.errors import NotReady
-from moodtune_contracts.faces import FaceDetector
+from moodtune_contracts.faces import FaceDetector, FaceMode
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class Engine:
     batcher: Classifies
     detector: FaceDetector
     settings: Settings
+
+    async def analyze(self, upload: Upload, mode: FaceMode) -> EmotionAnalysis:
+        return await analyze(
+            upload,
+            mode=mode,
+            classifier=self.classifier,
+            batcher=self.batcher,
+            detector=self.detector,
+            settings=self.settings,
+        )
 
 
 async def get_engine(request: Request) -> Engine:

@@ -1,13 +1,15 @@
 """POST /v1/emotions, POST /v1/emotions/batch, GET /v1/model."""
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.routing import APIRoute
 
-from emotion_service.analyze import Upload, analyze
+from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
-from emotion_service.api.deps import Engine, EngineDep
+from emotion_service.api.deps import EngineDep
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
 from moodtune_contracts.faces import FaceMode
@@ -31,17 +33,6 @@ async def _read(file: UploadFile) -> Upload:
     return Upload(filename=file.filename, content_type=file.content_type, data=await file.read())
 
 
-async def _analyze(engine: Engine, upload: Upload, face: FaceMode) -> EmotionAnalysis:
-    return await analyze(
-        upload,
-        mode=face,
-        classifier=engine.classifier,
-        batcher=engine.batcher,
-        detector=engine.detector,
-        settings=engine.settings,
-    )
-
-
 @router.post(
     "/emotions",
     operation_id="analyzeImage",
@@ -54,7 +45,7 @@ async def analyze_image(
     image: Annotated[UploadFile, File(description="JPEG, PNG, WebP, BMP or GIF")],
     face: FaceQuery = FaceMode.AUTO,
 ) -> EmotionAnalysis:
-    return await _analyze(engine, await _read(image), face)
+    return await engine.analyze(await _read(image), face)
 
 
 @router.post(
@@ -78,7 +69,7 @@ async def analyze_images(
 
     async def one(upload: Upload) -> BatchItem:
         try:
-            result = await _analyze(engine, upload, face)
+            result = await engine.analyze(upload, face)
         except MoodtuneError as exc:
             error = ErrorDetail(code=exc.code, message=exc.message, details=exc.details)
             return BatchItem(filename=upload.filename, error=error)
@@ -92,6 +83,10 @@ async def analyze_images(
 @router.get("/model", operation_id="modelCard", summary="The served model's card")
 async def model_card(engine: EngineDep) -> dict[str, Any]:
     return {**engine.classifier.card, "device": engine.classifier.device}
+
+
+def route_of(endpoint: Callable[..., Any]) -> APIRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is endpoint)
 
 
 class TooManyImages(MoodtuneError):
