@@ -10,6 +10,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 
 from moodtune_contracts.faces import FaceBox
 from tests.emotion.conftest import RunningService
@@ -286,13 +287,9 @@ def test_the_upload_lane_answers_exactly_as_the_fastapi_route(
 
 
 def _requests_counted(service: RunningService, route: str) -> float:
-    lines = httpx.get(f"{service.url}/metrics").text.splitlines()
-    label = f'route="{route}"'
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in lines
-        if line.startswith("http_requests_total{") and label in line
-    )
+    families = text_string_to_metric_families(httpx.get(f"{service.url}/metrics").text)
+    requests = next(family for family in families if family.name == "http_requests")
+    return sum(s.value for s in requests.samples if s.name.endswith("_total") and s.labels["route"] == route)
 
 
 def test_health_readiness_card_and_metrics(service: RunningService) -> None:

@@ -75,8 +75,6 @@ class PlainUploadLane:
 
 def _face_mode(query: bytes) -> FaceMode | None:
     """The `face` parameter, or None when FastAPI should judge the query (absent means the default)."""
-    if not query:
-        return FaceMode.AUTO
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     values = [value for key, value in pairs if key == "face"]
     if not values:
@@ -132,8 +130,7 @@ class _Part:
     content_type: bytes | None = None
     header_name: bytes = b""
     header_value: bytes = b""
-    data: bytearray = field(default_factory=bytearray)
-    ended: bool = False
+    data: list[bytes] = field(default_factory=list)  # slices, joined once at the end
 
 
 def _single_image_part(body: bytes, boundary: bytes) -> Upload | None:
@@ -160,12 +157,9 @@ def _single_image_part(body: bytes, boundary: bytes) -> Upload | None:
         part.header_name = part.header_value = b""
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        parts[-1].data += data[start:end]
+        parts[-1].data.append(data[start:end])
 
-    def on_part_end() -> None:
-        parts[-1].ended = True
-
-    def on_end() -> None:
+    def on_end() -> None:  # only after the closing boundary, which ends the last part too
         nonlocal finished
         finished = True
 
@@ -175,7 +169,6 @@ def _single_image_part(body: bytes, boundary: bytes) -> Upload | None:
         "on_header_value": on_header_value,
         "on_header_end": on_header_end,
         "on_part_data": on_part_data,
-        "on_part_end": on_part_end,
         "on_end": on_end,
     }
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
@@ -184,7 +177,7 @@ def _single_image_part(body: bytes, boundary: bytes) -> Upload | None:
         parser.finalize()
     except MultipartParseError:
         return None
-    if not finished or len(parts) != 1 or not parts[0].ended:  # truncated, empty or several parts
+    if not finished or len(parts) != 1:  # truncated, empty or several parts
         return None
     (part,) = parts
     kind, options = parse_options_header(part.disposition)
@@ -193,7 +186,7 @@ def _single_image_part(body: bytes, boundary: bytes) -> Upload | None:
     return Upload(
         filename=_decode(options[b"filename"]),
         content_type=part.content_type.decode("latin-1") if part.content_type is not None else None,
-        data=bytes(part.data),
+        data=b"".join(part.data),
     )
 
 
