@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+from tests.deploy.test_compose import BUILD_STAGE_LABEL
 from tests.helpers import REPO
 
 PARTS = ["contracts", "training", "recommender-service", "emotion-service", "gateway"]
@@ -55,3 +56,14 @@ def test_light_services_start_without_the_heavy_packages(module: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("part", ["training", "recommender-service", "emotion-service", "gateway"])
+def test_only_the_build_stage_carries_the_label_that_pruning_keeps(part: str) -> None:
+    # tests/deploy prunes untagged images but keeps those with this label as layer cache: on a
+    # final stage it would keep every replaced image; missing from a build stage, no cache.
+    stages = re.split(r"^FROM ", (REPO / part / "Dockerfile").read_text(), flags=re.MULTILINE)[1:]
+    names = [re.sub(r"^\S+( AS )?", "", stage.splitlines()[0]) or "final" for stage in stages]
+    label = f"LABEL {BUILD_STAGE_LABEL}"
+    labelled = [name for name, stage in zip(names, stages, strict=True) if label in stage]
+    assert names[-1] == "final" and labelled == ["build"]
