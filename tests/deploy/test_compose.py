@@ -83,8 +83,9 @@ def engine_env() -> Iterator[dict[str, str]]:
     ).stdout.strip()
     if _free_gib(storage) < BUILD_NEEDS_GIB:  # the layer cache goes before a build fails half-way
         prune_untagged_images(created_before=started, keep_build_stages=False)
-    assert _free_gib(storage) >= BUILD_NEEDS_GIB, (
-        f"{_free_gib(storage):.1f} GiB free under {storage}; building every image from cold needs "
+    free = _free_gib(storage)
+    assert free >= BUILD_NEEDS_GIB, (
+        f"{free:.1f} GiB free under {storage}; building every image from cold needs "
         f"~{BUILD_NEEDS_GIB} GiB. Free some (`podman system df`, `podman image prune`)."
     )
     try:

@@ -121,6 +121,19 @@ def keep_uploads_in_memory(max_bytes: int) -> None:
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_bytes)
 
 
+def declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length, or None when it is absent or not a number."""
+    declared = dict(scope["headers"]).get(b"content-length")
+    return int(declared) if declared is not None and declared.isdigit() else None
+
+
+async def send_json(send: Send, status: int, body: bytes) -> None:
+    """A whole JSON response straight onto an ASGI `send`, for middleware that answers by itself."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyLimitMiddleware:
     """413 in the one error shape for bodies over `max_bytes`: declared (Content-Length) or streamed."""
 
@@ -135,16 +148,14 @@ class BodyLimitMiddleware:
 
     async def _reject(self, send: Send) -> None:
         payload = self._error().to_response(request_id_var.get()).model_dump_json().encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_json(send, 413, payload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        declared = declared_length(scope)
+        if declared is not None and declared > self.max_bytes:
             await self._reject(send)
             return
         received = 0

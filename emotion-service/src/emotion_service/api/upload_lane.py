@@ -30,7 +30,7 @@ from emotion_service.analyze import Upload
 from emotion_service.api.deps import Engine
 from moodtune_contracts.errors import MoodtuneError
 from moodtune_contracts.faces import FaceMode
-from moodtune_contracts.service import request_id_var
+from moodtune_contracts.service import declared_length, request_id_var, send_json
 
 IMAGE_FIELD = "image"  # the route's `image` parameter
 
@@ -50,7 +50,8 @@ class PlainUploadLane:
             return
         engine = self.engine()
         mode = _face_mode(scope["query_string"])
-        boundary, length = _multipart_boundary_and_length(scope["headers"])
+        boundary = _multipart_boundary(scope["headers"])
+        length = declared_length(scope)
         within_limit = length is not None and length <= self.max_body_bytes
         if engine is None or mode is None or boundary is None or not within_limit:
             await self.app(scope, receive, send)
@@ -67,10 +68,7 @@ class PlainUploadLane:
             status, payload = 200, (await engine.analyze(upload, mode)).model_dump_json()
         except MoodtuneError as exc:
             status, payload = exc.status_code, exc.to_response(request_id_var.get()).model_dump_json()
-        content = payload.encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+        await send_json(send, status, payload.encode())
 
 
 def _face_mode(query: bytes) -> FaceMode | None:
@@ -87,16 +85,12 @@ def _face_mode(query: bytes) -> FaceMode | None:
         return None
 
 
-def _multipart_boundary_and_length(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, int | None]:
-    boundary = length = None
-    for name, value in headers:
-        if name == b"content-type":
-            kind, options = parse_options_header(value)
-            if kind == b"multipart/form-data":
-                boundary = options.get(b"boundary")
-        elif name == b"content-length" and value.isdigit():
-            length = int(value)
-    return boundary, length
+def _multipart_boundary(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    content_type = dict(headers).get(b"content-type")
+    if content_type is None:
+        return None
+    kind, options = parse_options_header(content_type)
+    return options.get(b"boundary") if kind == b"multipart/form-data" else None
 
 
 async def _read_body(receive: Receive) -> bytes | None:
