@@ -164,6 +164,15 @@ def _form_urlencoded() -> httpx.Request:
     return httpx.Request("POST", "http://service/v1/emotions", data={"image": "x"})
 
 
+def _multipart_but_not_form_data(crop: bytes) -> httpx.Request:
+    """A well-formed single-image body whose Content-Type is multipart/mixed (boundary and all)."""
+    form = upload(crop)
+    mixed = form.headers["content-type"].replace("multipart/form-data", "multipart/mixed")
+    return httpx.Request(
+        "POST", "http://service/v1/emotions", content=form.read(), headers={"content-type": mixed}
+    )
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -171,6 +180,7 @@ def _form_urlencoded() -> httpx.Request:
         pytest.param(lambda crop: _two_files(), id="two parts"),
         pytest.param(lambda crop: _field_not_file(), id="image is a field, not a file"),
         pytest.param(lambda crop: _form_urlencoded(), id="not multipart"),
+        pytest.param(_multipart_but_not_form_data, id="multipart, not form-data"),
         pytest.param(lambda crop: upload(crop, params=httpx.QueryParams(face="sideways")), id="invalid face"),
         pytest.param(
             lambda crop: upload(crop, params=httpx.QueryParams([("face", "auto"), ("face", "whole")])),
