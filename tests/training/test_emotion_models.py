@@ -15,7 +15,15 @@ from training.emotion.data import FerData, Split
 from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
 from training.emotion.export import CARD_FILE, MODEL_FILE, export
 from training.emotion.models import ARCHITECTURES, build_classifier
-from training.emotion.train import BEST, CHECKPOINT_DIR, HISTORY, balanced_class_weights, train
+from training.emotion.train import (
+    BEST,
+    CHECKPOINT_DIR,
+    HISTORY,
+    balanced_class_weights,
+    subset,
+    train,
+    warm_start,
+)
 
 TINY_INPUT = 32  # the smallest input every keras.applications backbone accepts
 
@@ -112,6 +120,38 @@ def test_resume_refuses_a_different_architecture(tmp_path: Path) -> None:
     train(tiny_config("basic_cnn", tmp_path), data)
     with pytest.raises(ValueError, match="cannot resume"):
         train(tiny_config("vgg16", tmp_path, resume=True), data)
+
+
+def test_subset_is_seeded_and_keeps_every_class_of_a_class_ordered_split() -> None:
+    # Loaded splits are ordered by class: a first-N cut would hold the first class only.
+    ordered = Split(np.zeros((700, 48, 48), np.uint8), np.repeat(np.arange(7), 100))
+    picked = subset(ordered, 140, seed=1)
+    assert len(picked) == 140
+    counts = np.bincount(picked.y, minlength=7)
+    assert counts.min() >= 8 and counts.max() <= 35  # every class, near its 1/7 share
+    np.testing.assert_array_equal(subset(ordered, 140, seed=1).y, picked.y)
+    assert subset(ordered, 5000, seed=1) is ordered
+
+
+def test_warm_start_copies_every_weight_whose_shape_matches_and_starts_the_rest_fresh(tmp_path: Path) -> None:
+    source = build_classifier(arch="basic_cnn", input_size=48)
+    for variable in source.weights:
+        variable.assign(np.full(variable.shape, 0.5, dtype="float32"))
+    path, _ = export(source, out=tmp_path, card={"architecture": "basic_cnn"})
+    # Another input size changes the Flatten width, so only the first dense kernel differs in shape.
+    target = build_classifier(arch="basic_cnn", input_size=64)
+    skipped = warm_start(target, path)
+    assert len(skipped) == 1 and "(6400, 1024) -> (12544, 1024)" in skipped[0]
+    copied = [v for v in target.weights if not skipped[0].startswith(v.path + " ")]
+    assert len(copied) == len(target.weights) - 1
+    assert all(np.all(keras.ops.convert_to_numpy(v) == 0.5) for v in copied)
+
+
+def test_warm_start_refuses_another_architecture(tmp_path: Path) -> None:
+    source = build_classifier(arch="basic_cnn", input_size=48)
+    path, _ = export(source, out=tmp_path, card={"architecture": "basic_cnn"})
+    with pytest.raises(ValueError, match="cannot warm-start"):
+        warm_start(build_classifier(arch="vgg16", input_size=TINY_INPUT), path)
 
 
 def test_class_weights_favour_rare_classes_and_average_one() -> None:

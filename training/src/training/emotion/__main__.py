@@ -60,7 +60,16 @@ def _parser() -> argparse.ArgumentParser:
         help="auto: mixed bfloat16 on a GPU, float32 on a CPU",
     )
     t.add_argument("--max-minutes", type=float, help="stop after the epoch that crosses this budget")
-    t.add_argument("--limit-train", type=int, help=argparse.SUPPRESS)
+    t.add_argument(
+        "--limit-train", type=int, help="train on a seeded, class-proportional subset of N images (pilots)"
+    )
+    t.add_argument(
+        "--warm-start",
+        type=Path,
+        help="a saved model (.keras) whose weights start a new run wherever their shapes match",
+    )
+    t.add_argument("--mixup", type=float, help="override the preset's mixup strength (0 = off)")
+    t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
     t.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     k = sub.add_parser("card", help="render CARD.md beside a model.card.json")
@@ -90,6 +99,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         tta=args.tta,
+        mixup=args.mixup,
+        warmup_epochs=args.warmup_epochs,
     )
     config = TrainConfig(
         arch=args.arch,
@@ -105,6 +116,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         precision=args.precision,
         max_minutes=args.max_minutes,
         limit_train=args.limit_train,
+        warm_start=args.warm_start,
         verbose=args.verbose,
         command=f"python -m training.emotion {shlex.join(argv)}",
     )
@@ -131,6 +143,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "preset": args.preset,
         "recipe": config.to_json()["recipe"],
         "weights_init": args.weights,
+        "warm_start": str(args.warm_start) if args.warm_start else None,
         "epochs_trained": result.epochs_trained,
         "best_epoch": result.best_epoch,
         "data": {
@@ -221,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "train":
-        return _train(args, argv)
+        from training.emotion.data import FerDataError
+
+        try:
+            return _train(args, argv)
+        except FerDataError as exc:
+            log.error("%s (FER2013: see the README, Data)", exc)
+            return 2
     if args.command == "ship":
         return _ship(args.run, args.to)
     if args.command == "card":

@@ -99,7 +99,8 @@ class TrainConfig:
     cache_dir: Path | None = None
     precision: str = "auto"  # auto, or a keras dtype policy: float32, mixed_bfloat16, mixed_float16
     max_minutes: float | None = None  # stop after the epoch that crosses this wall-clock budget
-    limit_train: int | None = None  # use only the first N training images (smoke tests)
+    limit_train: int | None = None  # a seeded, class-proportional subset of N training images (pilots)
+    warm_start: Path | None = None  # a saved model whose weights start this run where shapes match
     verbose: int = 1
     command: str = ""
     overrides: dict[str, Any] = field(default_factory=dict)

@@ -69,6 +69,46 @@ class FerBatches(keras.utils.PyDataset):
             self.order = self.rng.permutation(len(self.y))
 
 
+def subset(split: Split, size: int, *, seed: int) -> Split:
+    """A seeded random subset in each class's proportion (pilots, smoke tests).
+
+    The loaded splits are ordered by class, so their first N rows would be one or two classes only.
+    """
+    if size >= len(split):
+        return split
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.permutation(len(split))[:size])
+    return Split(split.x[rows], split.y[rows])
+
+
+def warm_start(classifier: keras.Model, source: Path) -> list[str]:
+    """Copy a saved model's weights into `classifier` wherever their shapes match; returns those skipped.
+
+    The architectures match one to one; only weights whose shape depends on the input size (the
+    head's first dense layer behind Flatten, e.g. 2x2 vs 3x3 feature maps) start fresh.
+    """
+    saved = keras.models.load_model(source, compile=False)
+    if len(saved.weights) != len(classifier.weights):
+        raise ValueError(
+            f"cannot warm-start from {source}: {len(saved.weights)} weights there, "
+            f"{len(classifier.weights)} here (another architecture?)"
+        )
+    skipped = []
+    for theirs, ours in zip(saved.weights, classifier.weights, strict=True):
+        if tuple(theirs.shape) == tuple(ours.shape):
+            ours.assign(keras.ops.cast(theirs.value, ours.dtype))
+        else:
+            skipped.append(f"{ours.path} {tuple(theirs.shape)} -> {tuple(ours.shape)}")
+    log.info(
+        "warm start from %s: %d weights copied, %d fresh: %s",
+        source,
+        len(classifier.weights) - len(skipped),
+        len(skipped),
+        skipped,
+    )
+    return skipped
+
+
 def balanced_class_weights(y: np.ndarray) -> np.ndarray:
     """Square-root inverse frequency, mean 1: helps rare `disgust` without drowning the common classes."""
     counts = np.bincount(y, minlength=NUM_CLASSES).astype(np.float64)
@@ -165,7 +205,7 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
 
     train_split = data.train
     if config.limit_train:
-        train_split = Split(train_split.x[: config.limit_train], train_split.y[: config.limit_train])
+        train_split = subset(train_split, config.limit_train, seed=config.seed)
     class_weights = balanced_class_weights(train_split.y) if recipe.class_weights else None
     batches = FerBatches(
         train_split,
@@ -192,6 +232,8 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
         )
     else:
         classifier = build_classifier(arch=config.arch, input_size=recipe.input_size, weights=config.weights)
+        if config.warm_start:
+            warm_start(classifier, config.warm_start)
         training_model = build_training_model(classifier, recipe.augmentation, seed=config.seed)
         training_model.compile(
             optimizer=_optimizer(recipe, len(batches)),
