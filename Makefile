@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PACKAGES := contracts training recommender-service emotion-service gateway
 STAMP := $(VENV)/.installed
 SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
+# The public catalog is not in the repository (README, "Data"): say where it is expected.
+NEED_SPOTIFY = @test -f $(SPOTIFY_CSV) || { echo "$(SPOTIFY_CSV) not found: get the Spotify Tracks Dataset (README, Data) and put it there, or pass SPOTIFY_CSV=PATH" >&2; exit 2; }
 
 .PHONY: venv test lint typecheck pytest run run-recommender run-emotion run-gateway catalog openapi bench clean
 
@@ -51,10 +53,12 @@ openapi: venv
 
 # Rebuild the committed default catalog from the 114k Spotify file.
 catalog: venv
+	$(NEED_SPOTIFY)
 	$(BIN)/python -m training.catalog build --input $(SPOTIFY_CSV) --out artifacts/catalog --name spotify-tracks-114k
 
 # Speed and memory, written to benchmarks/results/*.json (read with benchmarks/RESULTS.md).
 bench: venv
+	$(NEED_SPOTIFY)
 	mkdir -p benchmarks/results
 	$(BIN)/python -m benchmarks.recommender --spotify-csv $(SPOTIFY_CSV) --out benchmarks/results/recommender.json
 	$(BIN)/python -m benchmarks.emotion --out benchmarks/results/emotion.json

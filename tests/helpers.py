@@ -241,28 +241,18 @@ def running_service(
                 process.kill()
 
 
-FER_TAR = SHARED / "data" / "fer2013" / "fer2013-train-val.tar.gz"
+# Real FER2013 faces committed with the tests (their SOURCE.md), so a clone alone passes `make test`.
+FER_FIXTURE = REPO / "tests" / "fixtures" / "fer2013"
 
 
 def fer_samples(per_class: int, *, split: str = "val") -> list[tuple[str, bytes]]:
-    """The first `per_class` real FER2013 JPEGs of each class from the shared tarball: (label, bytes)."""
-    import tarfile
-
-    counts: dict[str, int] = {}
+    """The first `per_class` real FER2013 JPEGs of each class, in file-name order: (label, bytes)."""
     picked: list[tuple[str, bytes]] = []
-    with tarfile.open(FER_TAR) as tar:
-        for member in tar:
-            parts = member.name.split("/")
-            if not member.isfile() or len(parts) < 3 or parts[-3] != split:
-                continue
-            label = parts[-2]
-            if counts.get(label, 0) < per_class:
-                extracted = tar.extractfile(member)
-                assert extracted is not None
-                picked.append((label, extracted.read()))
-                counts[label] = counts.get(label, 0) + 1
-            if len(counts) == 7 and all(c >= per_class for c in counts.values()):
-                break
+    for folder in sorted(p for p in (FER_FIXTURE / split).iterdir() if p.is_dir()):
+        files = sorted(folder.glob("*.jpg"))[:per_class]
+        if len(files) < per_class:
+            raise ValueError(f"{folder} holds {len(files)} faces, {per_class} asked for")
+        picked.extend((folder.name, file.read_bytes()) for file in files)
     return picked
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 
 from moodtune_contracts.emotions import EMOTIONS
 from moodtune_contracts.faces import make_detector
-from tests.helpers import fer_samples
+from tests.helpers import FER_FIXTURE, fer_samples
 from training.emotion.data import FerDataError, extend_with_images, load_fer
 
 LABELS = [e.value for e in EMOTIONS]
@@ -95,6 +95,15 @@ def test_unknown_class_folder_is_rejected(tmp_path: Path) -> None:
     (folder / "train" / "bored" / "Training_9.png").write_bytes(_png(_face(1)))
     with pytest.raises(FerDataError, match="'bored' is not one of"):
         load_fer(folder)
+
+
+def test_the_committed_real_faces_load_as_a_tiny_fer2013_release() -> None:
+    data = load_fer(FER_FIXTURE)
+    assert data.train.counts() == dict.fromkeys(LABELS, 3)
+    assert data.val.counts() == dict.fromkeys(LABELS, 10)
+    assert data.val.x.shape == (70, 48, 48) and data.val.x.dtype == np.uint8
+    assert 40 < float(data.val.x.mean()) < 200  # real faces, not blank images
+    assert [label for label, _ in fer_samples(per_class=1)] == LABELS
 
 
 def test_extension_crops_faces_like_the_service_and_reports_what_it_skipped(
