@@ -4,32 +4,39 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := contracts training recommender-service emotion-service gateway
+PACKAGES := contracts vision service-kit training recommender-service emotion-service gateway
 STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
 SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
 # The public catalog is not in the repository (README, "Data"): say where it is expected.
 NEED_SPOTIFY = @test -f $(SPOTIFY_CSV) || { echo "$(SPOTIFY_CSV) not found: get the Spotify Tracks Dataset (README, Data) and put it there, or pass SPOTIFY_CSV=PATH" >&2; exit 2; }
 
-.PHONY: venv test lint typecheck pytest run run-recommender run-emotion run-gateway catalog openapi bench clean
+.PHONY: venv lock test lint typecheck pytest run run-recommender run-emotion run-gateway catalog openapi bench clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+# Every dependency, transitive ones too, comes from uv.lock with its hashes (make lock rewrites it).
+$(STAMP): uv.lock pyproject.toml $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
-		-e 'contracts[service,faces]' $(foreach p,$(filter-out contracts,$(PACKAGES)),-e $(p))
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv sync --frozen --all-packages --group dev --quiet
 	touch $(STAMP)
+
+# Re-resolve uv.lock after a change to a pyproject.toml (the lint step fails until it is done).
+lock: venv
+	$(BIN)/uv lock
 
 test: lint typecheck pytest
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/uv lock --check --offline
+	$(BIN)/lint-imports --no-cache
 
 typecheck: venv
-	$(BIN)/mypy contracts/src training/src recommender-service/src emotion-service/src gateway/src tests benchmarks scripts
+	$(BIN)/mypy contracts/src vision/src service-kit/src training/src recommender-service/src emotion-service/src gateway/src tests benchmarks scripts
 
 pytest: venv
 	$(BIN)/python -m pytest

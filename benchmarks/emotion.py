@@ -25,7 +25,9 @@ import numpy as np
 
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
-from moodtune_contracts.faces import FaceDetector, decode_image, fer_crop, make_detector
+from moodtune_vision.crop import fer_crop
+from moodtune_vision.decode import decode_image
+from moodtune_vision.detectors import FaceDetector, make_detector
 from tests.helpers import fer_samples, free_port, image_bytes, percentiles, running_service, scene_with_faces
 
 # The service's largest model call (EMOTION_BATCH_MAX_SIZE default): 32 clients sending one face

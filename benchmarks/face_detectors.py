@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from moodtune_contracts.faces import FaceBox, HaarDetector, MtcnnDetector
+from moodtune_vision.detectors import FaceBox, HaarDetector, MtcnnDetector
 from tests.helpers import fer_samples, iou
 
 Detect = Callable[[np.ndarray], list[FaceBox]]

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodtune_contracts.faces import make_detector
+from moodtune_vision.detectors import make_detector
 from tests.helpers import fer_samples, scene_with_faces, synthetic_tracks, write_114k
 from training.catalog.__main__ import main as catalog_main
 

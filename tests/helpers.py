@@ -16,7 +16,7 @@ from typing import TypedDict
 
 import httpx
 
-from moodtune_contracts.faces import FaceBox
+from moodtune_vision.detectors import FaceBox
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

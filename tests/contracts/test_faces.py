@@ -4,21 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from moodtune_contracts.faces import (
-    CorruptImage,
-    FaceBox,
-    FaceMode,
-    Framing,
-    ImageTooLarge,
-    NoFaceFound,
-    UnsupportedImage,
-    decode_image,
-    detection_needed,
-    extract_faces,
-    fer_crop,
-    looks_like_face_crop,
-    make_detector,
-)
+from moodtune_contracts.analysis import FaceMode
+from moodtune_contracts.errors import CorruptImage, ImageTooLarge, UnsupportedImage
+from moodtune_vision.crop import NoFaceFound, detection_needed, extract_faces, fer_crop, looks_like_face_crop
+from moodtune_vision.decode import decode_image
+from moodtune_vision.detectors import FaceBox, Framing, make_detector
 
 
 def encode(image: Image.Image, fmt: str, **kwargs: object) -> bytes:

@@ -1,11 +1,11 @@
 import pytest
 
 from moodtune_contracts.emotions import EMOTIONS, FER2013_CSV_INDEX, Emotion
+from moodtune_contracts.errors import InvalidProbabilities
 from moodtune_contracts.mood import (
     MATCH_POINTS,
     NEGATIVE_EMOTIONS,
     UPLIFT_POINTS,
-    InvalidProbabilities,
     MoodPoint,
     Policy,
     dominant,

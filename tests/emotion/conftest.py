@@ -23,11 +23,3 @@ def _run(small_model: Path, tmpdir: Path, **env: str) -> Iterator[RunningService
 @pytest.fixture(scope="module")
 def service(small_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     yield from _run(small_model, tmp_path_factory.mktemp("service-tmp"))
-
-
-@pytest.fixture(scope="module")
-def route_only_service(
-    small_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningService]:
-    """The same service with the plain-upload lane off: every request goes through the FastAPI route."""
-    yield from _run(small_model, tmp_path_factory.mktemp("route-only-tmp"), EMOTION_UPLOAD_LANE="false")

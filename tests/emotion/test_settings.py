@@ -29,9 +29,3 @@ def test_other_settings_keep_their_prefix(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("EMOTION_BATCH_MAX_WAIT_MS", "3.5")
     monkeypatch.setenv("BATCH_MAX_WAIT_MS", "99")
     assert Settings().batch_max_wait_ms == 3.5
-
-
-def test_the_upload_lane_is_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings().upload_lane is True
-    monkeypatch.setenv("EMOTION_UPLOAD_LANE", "false")  # what the route-only test service sets
-    assert Settings().upload_lane is False

@@ -5,15 +5,10 @@ from typing import Any
 
 import pytest
 
+from moodtune_contracts.errors import InvalidProbabilities, UnknownEmotion
 from moodtune_contracts.recommendations import RecommendationRequest, RecommendationResponse
 from recommender_service.catalog import Catalog
-from recommender_service.errors import (
-    InvalidFilter,
-    InvalidProbabilities,
-    UnknownEmotion,
-    UnknownGenre,
-    UnsupportedFilter,
-)
+from recommender_service.errors import InvalidFilter, UnknownGenre, UnsupportedFilter
 from recommender_service.recommend import recommend
 from recommender_service.settings import Settings
 from tests.helpers import synthetic_tracks, write_1921

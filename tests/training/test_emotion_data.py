@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.faces import make_detector
+from moodtune_vision.detectors import make_detector
 from tests.helpers import FER_FIXTURE, fer_samples
 from training.emotion.data import FerDataError, extend_with_images, load_fer
 

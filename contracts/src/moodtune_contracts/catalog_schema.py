@@ -4,9 +4,12 @@ An artifact is a directory holding `tracks.parquet` (one row per track, columns 
 `manifest.json` (a `CatalogManifest`). Bump SCHEMA_VERSION on any incompatible change.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+
+from moodtune_contracts.mood import MoodPoint
 
 SCHEMA_VERSION = 1
 TRACKS_FILE = "tracks.parquet"
@@ -60,6 +63,11 @@ TRACK_COLUMNS: tuple[str, ...] = (
 )
 
 
+# The ranking, defined once: most popular first, ties by track id. The catalog job stores rows in
+# this order and the recommender relies on it (a row's index is its rank).
+RANKING: tuple[tuple[str, str], ...] = (("popularity", "descending"), ("id", "ascending"))
+
+
 def spotify_track_url(track_id: str) -> str:
     return f"https://open.spotify.com/track/{track_id}"
 
@@ -90,6 +98,11 @@ class ClusterProfile(BaseModel):
     means: dict[str, float] = Field(description="mean of each clustering feature, in natural units")
     valence: float
     energy: float
+
+
+def cluster_points(profiles: Iterable[ClusterProfile]) -> dict[int, MoodPoint]:
+    """Each cluster's centroid in the mood plane, as the mood mapping ranks them."""
+    return {p.cluster: MoodPoint(valence=p.valence, energy=p.energy) for p in profiles}
 
 
 class ClusteringInfo(BaseModel):

@@ -39,6 +39,17 @@ class InvalidInput(MoodtuneError):
     code = "invalid_input"
 
 
+# Mood errors: raised by the mood mapping (mood.py) wherever it runs.
+class UnknownEmotion(InvalidInput):
+    code = "unknown_emotion"
+
+
+class InvalidProbabilities(InvalidInput):
+    """A probability vector that is not a distribution over the seven emotions."""
+
+    code = "invalid_probabilities"
+
+
 class NotReady(MoodtuneError):
     status_code = 503
     code = "not_ready"

@@ -1,9 +1,10 @@
-"""Where each emotion sits in music's valence x energy plane, and where each policy aims.
+"""The mood mapping, in one place: where each emotion sits in music's valence x energy plane, where
+each policy aims, and which clusters a target draws from. The catalog job records its tables in the
+manifest; the recommender aims with the same functions at query time.
 
 Russell's circumplex model of affect places emotions on two axes, pleasantness (valence) and
 arousal. Spotify's audio features carry the same two axes for music (`valence`, `energy`, both
-0..1), so an emotion becomes a target point and music is chosen by nearness to it. The catalog
-job records these tables in its manifest; the recommender aims with them at query time.
+0..1), so an emotion becomes a target point and music is chosen by nearness to it.
 """
 
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from moodtune_contracts.emotions import EMOTIONS, Emotion
+from moodtune_contracts.errors import InvalidProbabilities, UnknownEmotion
 
 
 class Policy(StrEnum):
@@ -57,21 +59,24 @@ POLICY_POINTS: Mapping[Policy, Mapping[Emotion, MoodPoint]] = {
 PROBABILITY_SUM_TOLERANCE = 0.02
 
 
-class InvalidProbabilities(ValueError):
-    """A probability vector that is not a distribution over the seven emotions."""
-
-
 def validate_probabilities(probabilities: Mapping[str, float]) -> dict[Emotion, float]:
     """Return a complete vector (missing emotions are 0), or raise InvalidProbabilities."""
     unknown = sorted(set(probabilities) - set(EMOTIONS))
     if unknown:
-        raise InvalidProbabilities(f"unknown emotion(s) {unknown}; expected some of {list(EMOTIONS)}")
+        raise InvalidProbabilities(
+            f"unknown emotion(s) {unknown}; expected some of {list(EMOTIONS)}",
+            details={"allowed": list(EMOTIONS)},
+        )
     vector = {emotion: float(probabilities.get(emotion, 0.0)) for emotion in EMOTIONS}
     if any(not 0.0 <= p <= 1.0 for p in vector.values()):
-        raise InvalidProbabilities("every probability must lie between 0 and 1")
+        raise InvalidProbabilities(
+            "every probability must lie between 0 and 1", details={"allowed": list(EMOTIONS)}
+        )
     total = sum(vector.values())
     if abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
-        raise InvalidProbabilities(f"probabilities sum to {total:.4f}, not 1")
+        raise InvalidProbabilities(
+            f"probabilities sum to {total:.4f}, not 1", details={"allowed": list(EMOTIONS)}
+        )
     return vector
 
 
@@ -100,3 +105,63 @@ def rank_clusters(target: MoodPoint, cluster_points: Mapping[int, MoodPoint]) ->
         for cluster, p in cluster_points.items()
     ]
     return sorted(distances, key=lambda item: (item[1], item[0]))
+
+
+def emotion_vector(*, emotion: str | None, probabilities: Mapping[str, float] | None) -> dict[Emotion, float]:
+    """Exactly one of an emotion's name or a probability vector, as a complete vector."""
+    if (emotion is None) == (probabilities is None):
+        raise InvalidProbabilities("give exactly one of `emotion` or `probabilities`")
+    if emotion is not None:
+        if emotion not in set(EMOTIONS):
+            raise UnknownEmotion(
+                f"unknown emotion {emotion!r}; expected one of {', '.join(EMOTIONS)}",
+                details={"allowed": list(EMOTIONS)},
+            )
+        return one_hot(Emotion(emotion))
+    assert probabilities is not None
+    return validate_probabilities(probabilities)
+
+
+@dataclass(frozen=True)
+class MoodPlan:
+    probabilities: dict[Emotion, float]
+    dominant: Emotion
+    policy: Policy
+    target: MoodPoint
+    ranked: list[tuple[int, float]]  # every cluster with its distance to the target, nearest first
+    chosen: list[int]  # the clusters tracks are drawn from, nearest first
+
+
+def plan(
+    *,
+    vector: dict[Emotion, float],
+    policy: Policy,
+    cluster_points: Mapping[int, MoodPoint],
+    fallback_margin: float,
+) -> MoodPlan:
+    """Aim at the blended target; draw from the nearest cluster, then from any almost as near."""
+    target = target_point(vector, policy)
+    ranked = rank_clusters(target, cluster_points)
+    nearest = ranked[0][1]
+    chosen = [c for c, distance in ranked if distance <= nearest + fallback_margin]
+    return MoodPlan(
+        probabilities=vector,
+        dominant=dominant(vector),
+        policy=policy,
+        target=target,
+        ranked=ranked,
+        chosen=chosen,
+    )
+
+
+def policy_tables(cluster_points: Mapping[int, MoodPoint]) -> dict[Policy, dict[Emotion, MoodPlan]]:
+    """For every policy and emotion, the plan of a certain (one-hot) face: what the manifest records."""
+    return {
+        policy: {
+            emotion: plan(
+                vector=one_hot(emotion), policy=policy, cluster_points=cluster_points, fallback_margin=0.0
+            )
+            for emotion in EMOTIONS
+        }
+        for policy in Policy
+    }

@@ -9,20 +9,12 @@ from PIL import Image
 
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
-from moodtune_contracts.analysis import Box, EmotionAnalysis, FaceEmotion, ImageSize, ModelInfo
+from moodtune_contracts.analysis import Box, EmotionAnalysis, FaceEmotion, FaceMode, ImageSize, ModelInfo
 from moodtune_contracts.emotions import EMOTION_LABELS
-from moodtune_contracts.faces import (
-    CROP_MAX_SIDE,
-    Face,
-    FaceDetector,
-    FaceMode,
-    ImageTooLarge,
-    UnsupportedImage,
-    detection_needed,
-    extract_faces,
-    grey_pixels,
-    open_image,
-)
+from moodtune_contracts.errors import ImageTooLarge, UnsupportedImage
+from moodtune_vision.crop import CROP_MAX_SIDE, Face, detection_needed, extract_faces
+from moodtune_vision.decode import grey_pixels, open_image
+from moodtune_vision.detectors import FaceDetector
 
 # Declared types we accept; the bytes are checked again when decoded. Browsers and curl send
 # application/octet-stream for unknown files, so it passes on to content sniffing.

@@ -10,19 +10,12 @@ from typing import Any
 import keras
 import numpy as np
 
+from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
-from moodtune_contracts.errors import MoodtuneError
-from moodtune_contracts.faces import FACE_SIZE
+from moodtune_vision.crop import FACE_SIZE
 
 log = logging.getLogger(__name__)
 CARD_SUFFIX = ".card.json"
-
-
-class ModelError(MoodtuneError):
-    """The artifact cannot be served (missing, unreadable, or not the promised contract)."""
-
-    status_code = 503
-    code = "model_unavailable"
 
 
 def card_path(model_path: Path) -> Path:

@@ -12,21 +12,13 @@ from prometheus_client import Counter, Histogram
 
 from emotion_service.api import emotions
 from emotion_service.api.deps import Engine
-from emotion_service.api.upload_lane import PlainUploadLane
 from emotion_service.batching import DirectClassifier, MicroBatcher
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
-from moodtune_contracts.faces import make_detector
-from moodtune_contracts.service import (
-    BodyLimitMiddleware,
-    EdgeMiddleware,
-    Metrics,
-    Readiness,
-    configure_logging,
-    health_router,
-    install_error_handlers,
-    keep_uploads_in_memory,
-)
+from moodtune_service_kit.app import create_service_app
+from moodtune_service_kit.health import Readiness
+from moodtune_service_kit.metrics import Metrics
+from moodtune_vision.detectors import make_detector
 
 SERVICE = "emotion-service"
 log = logging.getLogger(SERVICE)
@@ -62,11 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch_sizes.observe(faces)
         faces_total.inc(faces)
 
-    keep_uploads_in_memory(settings.max_request_bytes)
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
         classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
         seconds = await asyncio.to_thread(classifier.warm_up, warm_sizes)
@@ -98,16 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = None
         await batcher.stop()
 
-    app = FastAPI(
-        title="Moodtune emotion-service",
-        version="0.1.0",
-        description="Finds the faces in an image, crops them as FER2013 faces are cropped, and classifies "
-        "the 7 FER2013 emotions with a fine-tuned ResNet50V2.",
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.engine = None
-
     async def readiness(request: Request) -> Readiness:
         engine: Engine | None = request.app.state.engine
         if engine is None:
@@ -115,16 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         details = {"model": engine.classifier.version, "device": engine.classifier.device}
         return Readiness(ready=True, service=SERVICE, details=details)
 
-    install_error_handlers(app)
-    app.include_router(health_router(service=SERVICE, readiness=readiness, metrics=metrics))
-    app.include_router(emotions.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
-    if settings.upload_lane:
-        app.add_middleware(
-            PlainUploadLane,
-            route=emotions.route_of(emotions.analyze_image),
-            engine=lambda: app.state.engine,
-            max_body_bytes=settings.max_request_bytes,
-        )
-    app.add_middleware(EdgeMiddleware, metrics=metrics)  # outermost: ids and metrics for every answer
+    app = create_service_app(
+        service=SERVICE,
+        title="Moodtune emotion-service",
+        description="Finds the faces in an image, crops them as FER2013 faces are cropped, and classifies "
+        "the 7 FER2013 emotions with a ResNet50V2.",
+        log_level=settings.log_level,
+        metrics=metrics,
+        readiness=readiness,
+        routers=[emotions.router],
+        lifespan=lifespan,
+        max_body_bytes=settings.max_request_bytes,
+    )
+    app.state.settings = settings
+    app.state.engine = None
     return app

@@ -4,13 +4,15 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from moodtune_service_kit.serving import ServiceSettings
 
 # The committed default model; a checkout or an image built from it has it at this place.
 DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "artifacts" / "emotion" / "model.keras"
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EMOTION_", protected_namespaces=(), populate_by_name=True)
 
     model_path: Path = Field(
@@ -19,9 +21,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("EMOTION_MODEL_PATH", "MODEL_PATH"),
         description="the .keras model; its card is model.card.json beside it",
     )
-    host: str = "127.0.0.1"
     port: int = 8001
-    log_level: str = "info"
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest image accepted (413 above)")
     max_pixels: int = Field(40_000_000, ge=10_000, description="largest width x height decoded (413 above)")
     max_request_bytes: int = Field(
@@ -39,8 +39,3 @@ class Settings(BaseSettings):
         "mtcnn", description="mtcnn (accurate) or haar (lighter); the training job's --extra uses the same"
     )
     micro_batching: bool = Field(True, description="gather concurrent requests into one model call")
-    upload_lane: bool = Field(
-        True,
-        description="answer well-formed single-image uploads without FastAPI's request machinery "
-        "(api/upload_lane.py); false sends every request through the FastAPI route",
-    )

@@ -1,14 +1,12 @@
 """`python -m gateway`: serve on GATEWAY_HOST:GATEWAY_PORT."""
 
-import uvicorn
-
 from gateway.main import create_app
 from gateway.settings import Settings
+from moodtune_service_kit.serving import serve
 
 
 def main() -> None:
-    settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app, Settings())
 
 
 if __name__ == "__main__":

@@ -13,16 +13,9 @@ from gateway.api.deps import Upstreams
 from gateway.openapi import fix_upload_schemas
 from gateway.settings import Settings
 from gateway.upstream import Upstream
-from moodtune_contracts.service import (
-    BodyLimitMiddleware,
-    EdgeMiddleware,
-    Metrics,
-    Readiness,
-    configure_logging,
-    health_router,
-    install_error_handlers,
-    keep_uploads_in_memory,
-)
+from moodtune_service_kit.app import create_service_app
+from moodtune_service_kit.health import Readiness
+from moodtune_service_kit.metrics import Metrics
 
 SERVICE = "gateway"
 log = logging.getLogger(SERVICE)
@@ -33,11 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     metrics = Metrics(SERVICE)
     max_request = settings.max_upload_bytes + MULTIPART_OVERHEAD
-    keep_uploads_in_memory(max_request)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
         upstreams = Upstreams(
             emotion=Upstream(
                 name="emotion-service",
@@ -57,22 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await asyncio.gather(upstreams.emotion.close(), upstreams.recommender.close())
 
-    app = FastAPI(
-        title="Moodtune",
-        version="0.1.0",
-        summary="Music that fits, or lifts, the mood of a face.",
-        description="Upload a photo with a face: Moodtune classifies its emotion (the 7 FER2013 classes) and "
-        "recommends Spotify tracks for it, ranked by popularity. Every error has one JSON shape: "
-        '`{"error": {"code", "message", "details"}, "request_id"}`.',
-        lifespan=lifespan,
-        openapi_tags=[
-            {"name": "recommend", "description": "A photo in, the emotion and songs out"},
-            {"name": "playlists", "description": "Save songs to the user's Spotify account"},
-            {"name": "operations", "description": "Health, readiness and metrics"},
-        ],
-    )
-    app.state.settings = settings
-
     async def readiness(request: Request) -> Readiness:
         upstreams: Upstreams = request.app.state.upstreams
         emotion_ready, recommender_ready = await asyncio.gather(
@@ -84,13 +59,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             details={"emotion-service": emotion_ready, "recommender-service": recommender_ready},
         )
 
-    install_error_handlers(app)
-    app.include_router(health_router(service=SERVICE, readiness=readiness, metrics=metrics))
-    app.include_router(recommend.router)
-    app.include_router(playlists.router)
-    app.include_router(web.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_request)
-    app.add_middleware(EdgeMiddleware, metrics=metrics)
+    app = create_service_app(
+        service=SERVICE,
+        title="Moodtune",
+        summary="Music that fits, or lifts, the mood of a face.",
+        description="Upload a photo with a face: Moodtune classifies its emotion (the 7 FER2013 classes) and "
+        "recommends Spotify tracks for it, ranked by popularity. Every error has one JSON shape: "
+        '`{"error": {"code", "message", "details"}, "request_id"}`.',
+        log_level=settings.log_level,
+        metrics=metrics,
+        readiness=readiness,
+        routers=[recommend.router, playlists.router, web.router],
+        lifespan=lifespan,
+        max_body_bytes=max_request,
+        openapi_tags=[
+            {"name": "recommend", "description": "A photo in, the emotion and songs out"},
+            {"name": "playlists", "description": "Save songs to the user's Spotify account"},
+            {"name": "operations", "description": "Health, readiness and metrics"},
+        ],
+    )
+    app.state.settings = settings
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -10,33 +10,15 @@ from typing import Any
 import requests
 import spotipy
 
+from gateway.errors import (
+    SpotifyForbidden,
+    SpotifyRateLimited,
+    SpotifyRejected,
+    SpotifyUnauthorized,
+    SpotifyUnavailable,
+)
 from gateway.schemas import Playlist, PlaylistRequest
 from moodtune_contracts.errors import MoodtuneError
-
-
-class SpotifyUnauthorized(MoodtuneError):
-    status_code = 401
-    code = "spotify_unauthorized"
-
-
-class SpotifyForbidden(MoodtuneError):
-    status_code = 403
-    code = "spotify_forbidden"
-
-
-class SpotifyRateLimited(MoodtuneError):
-    status_code = 503
-    code = "spotify_rate_limited"
-
-
-class SpotifyUnavailable(MoodtuneError):
-    status_code = 503
-    code = "spotify_unavailable"
-
-
-class SpotifyRejected(MoodtuneError):
-    status_code = 422
-    code = "spotify_rejected"
 
 
 def _create(request: PlaylistRequest, *, token: str, api_url: str, timeout_s: float) -> Playlist:

@@ -1,15 +1,15 @@
 """The gateway's configuration, from `GATEWAY_*` environment variables (defaults below)."""
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from moodtune_service_kit.serving import ServiceSettings
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
-    host: str = "127.0.0.1"
     port: int = 8000
-    log_level: str = "info"
     emotion_url: str = Field("http://127.0.0.1:8001", description="emotion-service base URL")
     recommender_url: str = Field("http://127.0.0.1:8002", description="recommender-service base URL")
     emotion_timeout_s: float = Field(15.0, gt=0, description="per call to the emotion-service")

@@ -9,36 +9,10 @@ from typing import Any
 
 import httpx
 
-from moodtune_contracts.errors import MoodtuneError
-from moodtune_contracts.service import REQUEST_ID_HEADER, request_id_var
+from gateway.errors import UpstreamFailed, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, request_id_var
 
 log = logging.getLogger(__name__)
-
-
-class UpstreamUnavailable(MoodtuneError):
-    status_code = 503
-    code = "upstream_unavailable"
-
-
-class UpstreamTimeout(MoodtuneError):
-    status_code = 504
-    code = "upstream_timeout"
-
-
-class UpstreamFailed(MoodtuneError):
-    status_code = 502
-    code = "upstream_error"
-
-
-class UpstreamRejected(MoodtuneError):
-    """A service's own 4xx, passed on with its status, code and message."""
-
-    def __init__(
-        self, *, service: str, status_code: int, code: str, message: str, details: dict[str, Any]
-    ) -> None:
-        super().__init__(message, details={**details, "service": service})
-        self.status_code = status_code
-        self.code = code
 
 
 class Upstream:

@@ -1,9 +1,9 @@
 """The track catalog in memory, indexed at load so that a query never scans the whole catalog.
 
-Rows are put in ranking order once (popularity descending, id ascending), so a row's index is its
-rank. Each cluster, and each (cluster, genre) pair, keeps the sorted row indices of its tracks; a
-minimum popularity is a binary search, and the remaining filters are applied to the head of one such
-list only, chunk by chunk, until a page is full.
+Rows are put in ranking order once (catalog_schema.RANKING: popularity descending, id ascending),
+so a row's index is its rank. Each cluster, and each (cluster, genre) pair, keeps the sorted row
+indices of its tracks; a minimum popularity is a binary search, and the remaining filters are
+applied to the head of one such list only, chunk by chunk, until a page is full.
 """
 
 import difflib
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from moodtune_contracts.catalog_schema import (
     AUDIO_FEATURES,
     MANIFEST_FILE,
+    RANKING,
     SCHEMA_VERSION,
     TRACK_COLUMNS,
     TRACKS_FILE,
@@ -54,7 +55,7 @@ class Catalog:
         if missing:
             raise CatalogError(f"catalog tracks lack column(s) {missing}")
         self.manifest = manifest
-        order = pc.sort_indices(table, sort_keys=[("popularity", "descending"), ("id", "ascending")])
+        order = pc.sort_indices(table, sort_keys=list(RANKING))
         self.table = table.take(order).combine_chunks()
         n = self.table.num_rows
         self.size = n

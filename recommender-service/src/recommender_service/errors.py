@@ -1,14 +1,7 @@
-"""The recommender's domain errors; the app maps them to HTTP through the shared handler."""
+"""The recommender's own domain errors (mood errors are the mood mapping's, in moodtune_contracts.errors);
+the app maps them to HTTP through the shared handler."""
 
 from moodtune_contracts.errors import InvalidInput, MoodtuneError
-
-
-class UnknownEmotion(InvalidInput):
-    code = "unknown_emotion"
-
-
-class InvalidProbabilities(InvalidInput):
-    code = "invalid_probabilities"
 
 
 class UnknownGenre(InvalidInput):

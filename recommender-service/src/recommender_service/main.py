@@ -7,14 +7,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from prometheus_client import Gauge
 
-from moodtune_contracts.service import (
-    EdgeMiddleware,
-    Metrics,
-    Readiness,
-    configure_logging,
-    health_router,
-    install_error_handlers,
-)
+from moodtune_service_kit.app import create_service_app
+from moodtune_service_kit.health import Readiness
+from moodtune_service_kit.metrics import Metrics
 from recommender_service.api import recommendations
 from recommender_service.catalog import Catalog
 from recommender_service.settings import Settings
@@ -32,7 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
         # A broken catalog stops the start loudly: a recommender without one has nothing to serve.
         catalog = Catalog.load(settings.catalog_path)
         app.state.catalog = catalog
@@ -40,22 +34,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("catalog %s loaded: %d tracks", catalog.manifest.version, catalog.size)
         yield
 
-    app = FastAPI(
-        title="Moodtune recommender-service",
-        version="0.1.0",
-        description="Spotify tracks for an emotion, from a k-means-clustered catalog, ranked by popularity.",
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.catalog = None
-
     async def readiness(request: Request) -> Readiness:
         catalog: Catalog | None = request.app.state.catalog
         details = {"catalog": catalog.manifest.version, "tracks": catalog.size} if catalog else {}
         return Readiness(ready=catalog is not None, service=SERVICE, details=details)
 
-    install_error_handlers(app)
-    app.include_router(health_router(service=SERVICE, readiness=readiness, metrics=metrics))
-    app.include_router(recommendations.router)
-    app.add_middleware(EdgeMiddleware, metrics=metrics)
+    app = create_service_app(
+        service=SERVICE,
+        title="Moodtune recommender-service",
+        description="Spotify tracks for an emotion, from a k-means-clustered catalog, ranked by popularity.",
+        log_level=settings.log_level,
+        metrics=metrics,
+        readiness=readiness,
+        routers=[recommendations.router],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.catalog = None
     return app

@@ -1,6 +1,7 @@
 """The recommendation use case: request in, explained and ranked tracks out."""
 
-from moodtune_contracts.catalog_schema import spotify_track_url
+from moodtune_contracts.catalog_schema import cluster_points, spotify_track_url
+from moodtune_contracts.mood import MoodPlan, emotion_vector, plan
 from moodtune_contracts.recommendations import (
     ClusterChoice,
     Explanation,
@@ -10,7 +11,6 @@ from moodtune_contracts.recommendations import (
     Track,
 )
 from recommender_service.catalog import Catalog, TrackFilter
-from recommender_service.mapping import MoodPlan, emotion_vector, plan
 from recommender_service.settings import Settings
 
 
@@ -29,7 +29,7 @@ def recommend(
     mood_plan = plan(
         vector=vector,
         policy=request.policy,
-        clusters=catalog.manifest.clusters,
+        cluster_points=cluster_points(catalog.manifest.clusters),
         fallback_margin=settings.fallback_margin,
     )
     page = catalog.page(

@@ -3,19 +3,19 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from moodtune_service_kit.serving import ServiceSettings
 
 # The committed default catalog; a checkout or an image built from it has it at this place.
 DEFAULT_CATALOG = Path(__file__).resolve().parents[3] / "artifacts" / "catalog"
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_")
 
     catalog_path: Path = Field(DEFAULT_CATALOG, description="catalog artifact directory")
-    host: str = "127.0.0.1"
     port: int = 8002
-    log_level: str = "info"
     max_per_artist: int = Field(2, ge=1, description="most tracks of one artist on one page")
     fallback_margin: float = Field(
         0.25,

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from emotion_service.analyze import Classifies, Upload, analyze
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
-from moodtune_contracts.analysis import EmotionAnalysis
+from moodtune_contracts.analysis import EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import NotReady
-from moodtune_contracts.faces import FaceDetector, FaceMode
+from moodtune_vision.detectors import FaceDetector
 
 
 @dataclass(frozen=True)

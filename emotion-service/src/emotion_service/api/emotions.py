@@ -1,19 +1,17 @@
 """POST /v1/emotions, POST /v1/emotions/batch, GET /v1/model."""
 
 import asyncio
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.routing import APIRoute
 
 from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
 from emotion_service.api.deps import EngineDep
-from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis
+from emotion_service.errors import TooManyImages
+from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
-from moodtune_contracts.faces import FaceMode
-from moodtune_contracts.service import ERROR_RESPONSES
+from moodtune_service_kit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_PREFIX, tags=["emotions"])
 
@@ -83,12 +81,3 @@ async def analyze_images(
 @router.get("/model", operation_id="modelCard", summary="The served model's card")
 async def model_card(engine: EngineDep) -> dict[str, Any]:
     return {**engine.classifier.card, "device": engine.classifier.device}
-
-
-def route_of(endpoint: Callable[..., Any]) -> APIRoute:
-    return next(r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is endpoint)
-
-
-class TooManyImages(MoodtuneError):
-    status_code = 413
-    code = "too_many_images"

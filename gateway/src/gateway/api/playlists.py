@@ -5,7 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 
 from gateway.api.deps import SettingsDep
-from gateway.playlists import SpotifyUnauthorized, create_playlist
+from gateway.errors import SpotifyUnauthorized
+from gateway.playlists import create_playlist
 from gateway.schemas import Playlist, PlaylistRequest
 from moodtune_contracts.errors import ErrorResponse
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from moodtune_contracts.recommendations import ClusterListing, RecommendationRequest, RecommendationResponse
-from moodtune_contracts.service import ERROR_RESPONSES
+from moodtune_service_kit.errors import ERROR_RESPONSES
 from recommender_service.api import API_PREFIX
 from recommender_service.api.deps import CatalogDep, SettingsDep
 from recommender_service.recommend import recommend

@@ -1,6 +1,5 @@
 """Write the catalog artifact: tracks.parquet, manifest.json, k-selection report and plot, CARD.md."""
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from moodtune_contracts.catalog_schema import (
     AUDIO_FEATURES,
     CLUSTER_FEATURES,
     MANIFEST_FILE,
+    RANKING,
     TRACKS_FILE,
     CatalogManifest,
     ClusteringInfo,
@@ -25,11 +25,13 @@ from moodtune_contracts.catalog_schema import (
     EmotionMappingEntry,
     ScalerParams,
     SourceInfo,
+    cluster_points,
 )
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.mood import POLICY_POINTS, MoodPoint, rank_clusters
+from moodtune_contracts.mood import policy_tables
 from training.catalog.clustering import SILHOUETTE_SAMPLE, ClusteringConfig, ClusteringResult, cluster_label
 from training.catalog.layouts import LoadReport
+from training.files import file_sha256
 
 TRACKS_SCHEMA = pa.schema(
     [
@@ -68,18 +70,15 @@ def cluster_profiles(tracks: pd.DataFrame, labels: np.ndarray, k: int) -> list[C
 
 
 def emotion_mapping(profiles: list[ClusterProfile]) -> dict[str, dict[str, EmotionMappingEntry]]:
-    points = {p.cluster: MoodPoint(valence=p.valence, energy=p.energy) for p in profiles}
+    tables = policy_tables(cluster_points(profiles))
     return {
         policy.value: {
             emotion.value: EmotionMappingEntry(
-                valence=target.valence,
-                energy=target.energy,
-                clusters=[c for c, _ in rank_clusters(target, points)],
+                valence=p.target.valence, energy=p.target.energy, clusters=[c for c, _ in p.ranked]
             )
-            for emotion in EMOTIONS
-            for target in [table[emotion]]
+            for emotion, p in plans.items()
         }
-        for policy, table in POLICY_POINTS.items()
+        for policy, plans in tables.items()
     }
 
 
@@ -88,9 +87,9 @@ def _tracks_table(tracks: pd.DataFrame, labels: np.ndarray) -> pa.Table:
     columns = {name: frame[name] for name in TRACKS_SCHEMA.names}
     columns["year"] = frame["year"].astype("Int16")
     columns["explicit"] = frame["explicit"].astype("boolean")
-    # Popularity first, id second: rows are stored in ranking order, which compresses and loads well.
+    # Rows are stored in ranking order, which compresses and loads well.
     table = pa.Table.from_pandas(pd.DataFrame(columns), schema=TRACKS_SCHEMA, preserve_index=False)
-    return table.sort_by([("popularity", "descending"), ("id", "ascending")])
+    return table.sort_by(list(RANKING))
 
 
 def _plot_k_selection(rows: list[dict[str, float]], path: Path) -> None:
@@ -121,7 +120,7 @@ def write_artifact(
     out.mkdir(parents=True, exist_ok=True)
     table = _tracks_table(tracks, clustering.labels)
     pq.write_table(table, out / TRACKS_FILE, compression="zstd", compression_level=9)
-    tracks_sha = hashlib.sha256((out / TRACKS_FILE).read_bytes()).hexdigest()
+    tracks_sha = file_sha256(out / TRACKS_FILE)
 
     profiles = cluster_profiles(tracks, clustering.labels, config.k)
     scaler = clustering.scaler

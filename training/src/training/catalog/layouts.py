@@ -7,7 +7,6 @@ Bad rows are counted and reported with file, row and column, never dropped silen
 
 import ast
 import gzip
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune_contracts.catalog_schema import AUDIO_FEATURES, FEATURE_RANGES
+from training.files import file_sha256
 
 
 class CatalogInputError(ValueError):
@@ -104,14 +104,6 @@ class LoadReport:
     tracks: int = 0
     bad_row_examples: list[str] = field(default_factory=list)
     bad_by_column: dict[str, int] = field(default_factory=dict)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_raw(path: Path) -> pd.DataFrame:

@@ -122,7 +122,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     )
     data = load_fer(config.data, cache_dir=config.cache_dir)
     if config.extra:
-        from moodtune_contracts.faces import make_detector
+        from moodtune_vision.detectors import make_detector
 
         extend_with_images(data, config.extra, detector=make_detector(args.face_detector))
     log.info("data: %s", {name: len(split) for name, split in data.splits.items()})

@@ -53,7 +53,7 @@ def render(card: dict[str, Any]) -> str:
         "",
         "## What it does",
         f"Classifies a face into the 7 FER2013 emotions. Input: {card['input']['shape']} grey faces, values "
-        f"0–255, cropped by `moodtune_contracts.faces` ({card['input']['face_crop']['detector']}); "
+        f"0–255, cropped by `moodtune_vision` ({card['input']['face_crop']['detector']}); "
         f"{card['input']['inside_the_model']} happen inside the model. Output: {card['output']}.",
         "",
         "## How it was made",

@@ -20,15 +20,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.emotions import EMOTIONS, FER2013_CSV_INDEX
 from moodtune_contracts.errors import MoodtuneError
-from moodtune_contracts.faces import (
-    FACE_SIZE,
-    FaceDetector,
-    FaceMode,
-    decode_image,
-    extract_faces,
-)
+from moodtune_vision.crop import FACE_SIZE, extract_faces
+from moodtune_vision.decode import decode_image
+from moodtune_vision.detectors import FaceDetector
+from training.files import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +79,12 @@ def _empty() -> Split:
 
 
 def source_hash(path: Path) -> str:
+    if not path.is_dir():
+        return file_sha256(path)
+    # A directory's identity: its image files' names and sizes (hashing all bytes is slow).
     digest = hashlib.sha256()
-    if path.is_dir():
-        # A directory's identity: its image files' names and sizes (hashing all bytes is slow).
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(f"{file.relative_to(path)}:{file.stat().st_size}\n".encode())
-    else:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(path)}:{file.stat().st_size}\n".encode())
     return digest.hexdigest()
 
 

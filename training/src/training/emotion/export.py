@@ -4,7 +4,6 @@ Weights are stored in float16 to halve the file; Keras casts them back to float3
 so inference runs in float32 and the card reports accuracy both ways to show it holds.
 """
 
-import hashlib
 import io
 import json
 import subprocess
@@ -18,7 +17,9 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
-from moodtune_contracts.faces import DEFAULT_DETECTOR, DETECTORS, FACE_SIZE
+from moodtune_vision.crop import FACE_SIZE
+from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
+from training.files import file_sha256
 
 MODEL_FILE = "model.keras"
 CARD_FILE = "model.card.json"
@@ -65,10 +66,6 @@ def git_commit(repo: Path) -> str:
     return commit + ("-dirty" if dirty else "")
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def input_contract() -> dict[str, Any]:
     return {
         "shape": [None, FACE_SIZE, FACE_SIZE, 1],
@@ -76,7 +73,7 @@ def input_contract() -> dict[str, Any]:
         "value_range": [0, 255],
         "colour": "grey",
         "face_crop": {
-            "implementation": "moodtune_contracts.faces (extract_faces / fer_crop)",
+            "implementation": "moodtune_vision (extract_faces / fer_crop)",
             "size": FACE_SIZE,
             "framing": {name: asdict(cls.framing) for name, cls in DETECTORS.items()},
             "detector": f"{DEFAULT_DETECTOR} by default (EMOTION_FACE_DETECTOR); a tight crop is used whole",

@@ -12,7 +12,7 @@ import keras
 from keras import layers
 
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.faces import FACE_SIZE
+from moodtune_vision.crop import FACE_SIZE
 
 CLASSIFIER_NAME = "moodtune_emotion"
 NUM_CLASSES = len(EMOTIONS)

@@ -1,4 +1,4 @@
-"""`python -m moodtune_contracts.healthcheck URL`: exit 0 when URL answers 200 within 4 s.
+"""`python -m moodtune_service_kit.healthcheck URL`: exit 0 when URL answers 200 within 4 s.
 
 Container healthchecks call this instead of `python -c "..."`: podman's Docker API splits a
 healthcheck argument on spaces, which breaks inline code.

@@ -1,0 +1,81 @@
+"""The FER2013-style crop: one implementation for serving and training, so a face looks the same to
+the model in both places (no train/serve skew).
+
+A FER2013 face is a 48x48 grey square, roughly from the brows to below the chin; `fer_crop`
+reproduces that framing from a detector's box with the detector's `Framing`.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from moodtune_contracts.analysis import FaceMode
+from moodtune_contracts.errors import MoodtuneError
+from moodtune_vision.detectors import FaceBox, FaceDetector, Framing
+
+FACE_SIZE = 48
+# A tight crop (FER2013 itself, or a user's own face crop) is small and square-ish: detecting a face
+# inside it again would zoom in and frame it unlike the training data.
+CROP_MAX_SIDE = 160
+CROP_ASPECT = (0.8, 1.25)
+UNCHANGED = Framing()  # the box's own square
+
+
+class NoFaceFound(MoodtuneError):
+    status_code = 422
+    code = "no_face"
+
+
+@dataclass(frozen=True)
+class Face:
+    box: FaceBox  # in the (EXIF-rotated) image's pixel coordinates
+    pixels: np.ndarray  # FACE_SIZE x FACE_SIZE uint8 grey, the model's input
+    detected: bool  # False when the whole image was taken as the face
+
+
+def looks_like_face_crop(width: int, height: int) -> bool:
+    # Symmetric bounds: the answer holds before and after an EXIF rotation.
+    return max(height, width) <= CROP_MAX_SIDE and CROP_ASPECT[0] <= width / height <= CROP_ASPECT[1]
+
+
+def detection_needed(width: int, height: int, mode: FaceMode) -> bool:
+    """Whether `extract_faces` will run the detector on an image of this size."""
+    return mode is FaceMode.DETECT or (mode is FaceMode.AUTO and not looks_like_face_crop(width, height))
+
+
+def fer_crop(grey: np.ndarray, box: FaceBox, *, framing: Framing = UNCHANGED) -> np.ndarray:
+    """The FER-style square for a box (see Framing), edge-padded where it leaves the image, 48x48."""
+    side = max(1, int(round(max(box.width, box.height) * framing.scale)))
+    cx, cy = box.x + box.width / 2, box.y + box.height / 2 + framing.shift_y * box.height
+    left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
+    pad = max(0, -left, -top, left + side - grey.shape[1], top + side - grey.shape[0])
+    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else grey
+    square = padded[top + pad : top + pad + side, left + pad : left + pad + side]
+    return resize_face(square)
+
+
+def resize_face(grey: np.ndarray) -> np.ndarray:
+    """Any grey image to the model's 48x48 (centre square; area averaging when shrinking)."""
+    height, width = grey.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = grey[top : top + side, left : left + side]
+    interpolation = cv2.INTER_AREA if side > FACE_SIZE else cv2.INTER_LINEAR
+    return cv2.resize(square, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
+
+
+def extract_faces(grey: np.ndarray, *, mode: FaceMode, detector: FaceDetector) -> list[Face]:
+    """Every face as a model-ready 48x48 crop, the largest (primary) first."""
+    height, width = grey.shape[:2]
+    if not detection_needed(width, height, mode):
+        whole = FaceBox(x=0, y=0, width=width, height=height)
+        return [Face(box=whole, pixels=resize_face(grey), detected=False)]
+    boxes = detector.detect(grey)
+    if not boxes:
+        raise NoFaceFound(
+            "no face found in the image; use a well-lit, frontal photo, or send a tight face crop "
+            "with face=whole",
+            details={"width": width, "height": height, "mode": mode.value},
+        )
+    return [Face(box=b, pixels=fer_crop(grey, b, framing=detector.framing), detected=True) for b in boxes]
