@@ -36,7 +36,7 @@ lint: venv
 	$(BIN)/lint-imports --no-cache
 
 typecheck: venv
-	$(BIN)/mypy contracts/src vision/src service-kit/src training/src recommender-service/src emotion-service/src gateway/src tests benchmarks scripts
+	$(BIN)/mypy contracts/src vision/src service-kit/src training/src recommender-service/src emotion-service/src gateway/src tests benchmarks scripts support
 
 pytest: venv
 	$(BIN)/python -m pytest

@@ -28,7 +28,9 @@ from emotion_service.settings import Settings
 from moodtune_vision.crop import fer_crop
 from moodtune_vision.decode import decode_image
 from moodtune_vision.detectors import FaceDetector, make_detector
-from tests.helpers import fer_samples, free_port, image_bytes, percentiles, running_service, scene_with_faces
+from support.faces import fer_samples, image_bytes, scene_with_faces
+from support.processes import free_port, running_service
+from support.stats import percentiles
 
 # The service's largest model call (EMOTION_BATCH_MAX_SIZE default): 32 clients sending one face
 # each can form no larger batch.
@@ -81,7 +83,7 @@ def detection(detector: FaceDetector, photo: bytes) -> dict[str, float]:
     return percentiles(samples)
 
 
-# At most this many clients per load-generator process (see benchmarks/loadgen.py).
+# At most this many clients per load-generator process (see support/loadgen.py).
 CLIENTS_PER_PROCESS = 16
 
 
@@ -92,7 +94,7 @@ def load(url: str, payload: bytes, clients: int, seconds: float) -> dict[str, An
         image.write(payload)
         image.flush()
         start = time.time() + 3  # all processes begin together, after their imports
-        command = [sys.executable, "-m", "benchmarks.loadgen", url, image.name]
+        command = [sys.executable, "-m", "support.loadgen", url, image.name]
         arguments = [[*command, str(share), str(start), str(seconds)] for share in shares]
         procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in arguments]
         outputs = [json.loads(proc.communicate()[0]) for proc in procs]

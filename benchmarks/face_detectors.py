@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from moodtune_vision.detectors import FaceBox, HaarDetector, MtcnnDetector
-from tests.helpers import fer_samples, iou
+from support.faces import fer_samples, iou
 
 Detect = Callable[[np.ndarray], list[FaceBox]]
 

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from moodtune_vision.detectors import make_detector
-from tests.helpers import fer_samples, scene_with_faces, synthetic_tracks, write_114k
-from training.catalog.__main__ import main as catalog_main
+from support.catalogs import synthetic_tracks, write_114k
+from support.faces import fer_samples, scene_with_faces
+from support.models import export_untrained
+from training.catalog.build import build_catalog
 
 
 @pytest.fixture(scope="session")
@@ -14,20 +16,14 @@ def synthetic_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("catalog")
     source = write_114k(root / "dataset.csv", synthetic_tracks(), extra_genre_rows=10)
     out = root / "artifact"
-    assert catalog_main(["build", "--input", str(source), "--out", str(out), "--k", "4"]) == 0
+    build_catalog(source, out, k=4)
     return out
 
 
 @pytest.fixture(scope="session")
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small, untrained model in the real artifact format (file + card), exported by the training job."""
-    from training.emotion.export import export
-    from training.emotion.models import build_classifier
-
-    out = tmp_path_factory.mktemp("model")
-    classifier = build_classifier(arch="basic_cnn", input_size=48)
-    path, _ = export(classifier, out=out, card={"architecture": "basic_cnn", "name": "test-basic-cnn"})
-    return path
+    return export_untrained("basic_cnn", tmp_path_factory.mktemp("model"), name="test-basic-cnn")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.helpers import free_port
+from support.processes import free_port
 
 
 @contextlib.contextmanager

@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
+from support.paths import REPO
 from tests.deploy.test_compose import BUILD_STAGE_LABEL
-from tests.helpers import REPO
 
 PARTS = [
     "contracts",

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.helpers import REPO, free_port, image_bytes, scene_with_faces
+from support.faces import image_bytes, scene_with_faces
+from support.paths import REPO
+from support.processes import free_port
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("CI") or os.environ.get("MOODTUNE_CONTAINER_TEST")),

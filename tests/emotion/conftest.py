@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, running_service
+from support.processes import free_port, running_service
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from moodtune_vision.detectors import FaceBox
+from support.faces import fer_samples, image_bytes, iou, scene_with_faces
 from tests.emotion.conftest import RunningService
-from tests.helpers import fer_samples, image_bytes, iou, scene_with_faces
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 

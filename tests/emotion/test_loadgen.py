@@ -3,9 +3,9 @@
 import asyncio
 import time
 
-from benchmarks.loadgen import run
+from support.faces import fer_samples
+from support.loadgen import run
 from tests.emotion.conftest import RunningService
-from tests.helpers import fer_samples
 
 
 def test_the_load_generator_gets_answers_and_counts_failures(service: RunningService) -> None:

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import REPO, fer_samples, free_port, running_service
+from support.faces import fer_samples
+from support.paths import REPO
+from support.processes import free_port, running_service
 
 MODEL = REPO / "artifacts" / "emotion" / "model.keras"
 CARD = REPO / "artifacts" / "emotion" / "model.card.json"

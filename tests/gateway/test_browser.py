@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from support.faces import scene_with_faces
 from tests.gateway.conftest import Stack
-from tests.helpers import scene_with_faces
 
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(

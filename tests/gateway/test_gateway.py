@@ -4,9 +4,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from support.faces import fer_samples, image_bytes, scene_with_faces
+from support.processes import free_port
 from tests.fakes import misbehaving_service, serve_in_thread
 from tests.gateway.conftest import Stack, start_gateway
-from tests.helpers import fer_samples, free_port, image_bytes, scene_with_faces
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
@@ -154,5 +155,8 @@ def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
     page = httpx.get(stack.gateway + "/")
     assert page.status_code == 200 and "<title>Moodtune" in page.text
     assert httpx.get(stack.gateway + "/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert httpx.get(stack.gateway + "/static/style.css").headers["content-type"].startswith("text/css")
     missing = httpx.get(stack.gateway + "/static/../../etc/passwd")
     assert missing.status_code == 404
+    unknown = httpx.get(stack.gateway + "/static/nope.js")  # StaticFiles' 404, in the one error shape
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway.openapi import render
+from support.faces import image_bytes, scene_with_faces
+from support.paths import REPO
 from tests.gateway.conftest import Stack
-from tests.helpers import REPO, image_bytes, scene_with_faces
 
 SPEC = REPO / "gateway" / "openapi.json"
 

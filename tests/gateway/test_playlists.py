@@ -68,7 +68,7 @@ def test_spotify_failures_are_clear_errors_fake_spotify(
 
 
 def test_spotify_unreachable_is_503() -> None:
-    from tests.helpers import free_port
+    from support.processes import free_port
 
     with start_gateway(GATEWAY_SPOTIFY_API_URL=f"http://127.0.0.1:{free_port()}/v1/") as gw:
         response = save(gw, "good")

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import free_port, running_service
+from support.processes import free_port, running_service
 
 
 @pytest.fixture(scope="module")

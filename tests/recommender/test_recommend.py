@@ -11,7 +11,7 @@ from recommender_service.catalog import Catalog
 from recommender_service.errors import InvalidFilter, UnknownGenre, UnsupportedFilter
 from recommender_service.recommend import recommend
 from recommender_service.settings import Settings
-from tests.helpers import synthetic_tracks, write_1921
+from support.catalogs import synthetic_tracks, write_1921
 
 SETTINGS = Settings(max_per_artist=2, fallback_margin=0.0)
 
@@ -116,10 +116,10 @@ def test_year_filter_needs_a_catalog_with_years(catalog: Catalog) -> None:
 
 
 def test_year_range_filters_catalogs_that_have_years(tmp_path: Path) -> None:
-    from training.catalog.__main__ import main as catalog_main
+    from training.catalog.build import build_catalog
 
     source = write_1921(tmp_path / "data.csv", synthetic_tracks())
-    assert catalog_main(["build", "--input", str(source), "--out", str(tmp_path / "a"), "--k", "4"]) == 0
+    build_catalog(source, tmp_path / "a", k=4)
     with_years = Catalog.load(tmp_path / "a")
     result = ask(with_years, emotion="sad", year_from=2000, year_to=2005, limit=100)
     assert result.tracks and all(2000 <= (t.year or 0) <= 2005 for t in result.tracks)

@@ -1,12 +1,16 @@
 import json
+import shlex
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from moodtune_contracts.catalog_schema import MANIFEST_FILE, TRACK_COLUMNS, TRACKS_FILE, CatalogManifest
-from tests.helpers import CORNERS, REPO, SHARED, synthetic_tracks, write_114k
+from support.catalogs import CORNERS, synthetic_tracks, write_114k
+from support.paths import REPO, SHARED
 from training.catalog.__main__ import main as catalog_main
+from training.catalog.build import build_catalog
+from training.catalog.layouts import CatalogInputError
 
 SPOTIFY_114K = SHARED / "data" / "spotify" / "dataset.csv.gz"
 
@@ -62,11 +66,28 @@ def test_building_twice_gives_the_same_clusters(tmp_path: Path) -> None:
     source = write_114k(tmp_path / "dataset.csv", synthetic_tracks(n_per_corner=30, seed=3))
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
-        assert catalog_main(["build", "--input", str(source), "--out", str(out)]) == 0
+        build_catalog(source, out)
     first, second = (_manifest(o) for o in outs)
     assert first.clustering.centroids_scaled == second.clustering.centroids_scaled
     assert first.version == second.version
     assert pq.read_table(outs[0] / TRACKS_FILE).equals(pq.read_table(outs[1] / TRACKS_FILE))
+
+
+def test_cli_builds_the_artifact_and_records_its_own_command(tmp_path: Path) -> None:
+    source = write_114k(tmp_path / "dataset.csv", synthetic_tracks(n_per_corner=30, seed=3))
+    argv = ["build", "--input", str(source), "--out", str(tmp_path / "out"), "--k", "4", "--name", "small"]
+    assert catalog_main(argv) == 0
+    manifest = _manifest(tmp_path / "out")
+    assert manifest.builder == f"python -m training.catalog {shlex.join(argv)}"
+    assert manifest.name == "small" and manifest.clustering.k == 4
+
+
+def test_function_raises_the_jobs_error_on_unusable_input_and_writes_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(CatalogInputError, match="file is empty"):
+        build_catalog(empty, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_reports_unusable_input_and_exits_2(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -84,12 +105,7 @@ def test_committed_default_catalog_is_what_the_job_builds_from_the_114k_file(tmp
     if not SPOTIFY_114K.exists():
         pytest.skip(f"needs the full 114k Spotify file at {SPOTIFY_114K} (README, Data); CI runs it")
     out = tmp_path / "rebuilt"
-    assert (
-        catalog_main(
-            ["build", "--input", str(SPOTIFY_114K), "--out", str(out), "--name", "spotify-tracks-114k"]
-        )
-        == 0
-    )
+    build_catalog(SPOTIFY_114K, out, name="spotify-tracks-114k")
     rebuilt = _manifest(out)
     assert rebuilt.version == committed.version
     assert rebuilt.source == committed.source

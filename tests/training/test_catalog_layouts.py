@@ -4,7 +4,7 @@ from typing import cast
 
 import pytest
 
-from tests.helpers import HEADER_114K, Track, synthetic_tracks, write_114k, write_1921, write_features
+from support.catalogs import HEADER_114K, Track, synthetic_tracks, write_114k, write_1921, write_features
 from training.catalog.layouts import CatalogInputError, load_catalog
 
 TRACKS = synthetic_tracks(n_per_corner=8)

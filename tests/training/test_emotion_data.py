@@ -8,7 +8,7 @@ from PIL import Image
 
 from moodtune_contracts.emotions import EMOTIONS
 from moodtune_vision.detectors import make_detector
-from tests.helpers import FER_FIXTURE, fer_samples
+from support.faces import FER_FIXTURE, fer_samples
 from training.emotion.data import FerDataError, extend_with_images, load_fer
 
 LABELS = [e.value for e in EMOTIONS]

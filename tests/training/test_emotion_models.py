@@ -10,11 +10,14 @@ import keras
 import numpy as np
 import pytest
 
+from moodtune_contracts.model_card import ModelCard
+from support.models import run_card
+from training.emotion.architectures import ARCHITECTURES
 from training.emotion.config import TrainConfig, recipe_for, with_overrides
 from training.emotion.data import FerData, Split
 from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
 from training.emotion.export import CARD_FILE, MODEL_FILE, export
-from training.emotion.models import ARCHITECTURES, build_classifier
+from training.emotion.models import build_classifier
 from training.emotion.train import (
     BEST,
     CHECKPOINT_DIR,
@@ -53,7 +56,8 @@ def test_each_architecture_trains_evaluates_exports_and_reloads(arch: str, tmp_p
     assert 0.0 <= evaluation["accuracy"] <= 1.0
     assert np.asarray(evaluation["confusion_matrix"]["rows_true_columns_predicted"]).sum() == 14
 
-    path, card = export(result.classifier, out=tmp_path / "artifact", card={"architecture": arch})
+    card_fields = run_card(arch, result.classifier)
+    path, card = export(result.classifier, out=tmp_path / "artifact", card=card_fields)
     model = keras.models.load_model(path)
     # The input contract: 48x48x1 grey 0..255 in, 7 probabilities out.
     assert tuple(model.input_shape) == (None, 48, 48, 1)
@@ -62,13 +66,13 @@ def test_each_architecture_trains_evaluates_exports_and_reloads(arch: str, tmp_p
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-3)
     original = result.classifier.predict(data.val.x[:5].astype("float32")[..., None], verbose=0)
     np.testing.assert_allclose(probs, original, atol=2e-2)  # float16 storage changes little
-    assert card["labels"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    assert card.labels == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
     assert json.loads((tmp_path / "artifact" / CARD_FILE).read_text())["version"].startswith(f"{arch}@")
 
 
 def test_exported_weights_are_stored_as_float16_and_load_as_float32(tmp_path: Path) -> None:
     classifier = build_classifier(arch="basic_cnn", input_size=48)
-    path, _ = export(classifier, out=tmp_path, card={"architecture": "basic_cnn"})
+    path, _ = export(classifier, out=tmp_path, card=run_card("basic_cnn", classifier))
     with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as h5:
         dtypes: set[str] = set()
         h5.visititems(lambda _, node: dtypes.add(str(node.dtype)) if isinstance(node, h5py.Dataset) else None)
@@ -137,7 +141,7 @@ def test_warm_start_copies_every_weight_whose_shape_matches_and_starts_the_rest_
     source = build_classifier(arch="basic_cnn", input_size=48)
     for variable in source.weights:
         variable.assign(np.full(variable.shape, 0.5, dtype="float32"))
-    path, _ = export(source, out=tmp_path, card={"architecture": "basic_cnn"})
+    path, _ = export(source, out=tmp_path, card=run_card("basic_cnn", source))
     # Another input size changes the Flatten width, so only the first dense kernel differs in shape.
     target = build_classifier(arch="basic_cnn", input_size=64)
     skipped = warm_start(target, path)
@@ -149,7 +153,7 @@ def test_warm_start_copies_every_weight_whose_shape_matches_and_starts_the_rest_
 
 def test_warm_start_refuses_another_architecture(tmp_path: Path) -> None:
     source = build_classifier(arch="basic_cnn", input_size=48)
-    path, _ = export(source, out=tmp_path, card={"architecture": "basic_cnn"})
+    path, _ = export(source, out=tmp_path, card=run_card("basic_cnn", source))
     with pytest.raises(ValueError, match="cannot warm-start"):
         warm_start(build_classifier(arch="vgg16", input_size=TINY_INPUT), path)
 
@@ -162,46 +166,22 @@ def test_class_weights_favour_rare_classes_and_average_one() -> None:
 
 
 def test_ship_copies_the_artifact_refreshes_the_input_contract_and_writes_the_card(tmp_path: Path) -> None:
-    from training.emotion.__main__ import main
     from training.emotion.export import input_contract
+    from training.emotion.ship import ship
 
     data = tiny_data()
     run = tmp_path / "run"
     result = train(tiny_config("basic_cnn", run), data)
-    evaluation = evaluate_split(result.classifier, data.val, tta=False)
-    card = {
-        "architecture": "basic_cnn",
-        "preset": "study",
-        "recipe": {
-            "input_size": 48,
-            "batch_size": 8,
-            "optimizer": "adam",
-            "learning_rate": 0.001,
-            "schedule": "plateau",
-            "tta": False,
-        },
-        "weights_init": "none",
-        "epochs_trained": 1,
-        "best_epoch": 1,
-        "data": {"source": "synthetic", "sha256": "0" * 64, "counts": {"train": {"a": 24}}},
-        "training": {
-            "seconds": 1.0,
-            "images_per_second": 24.0,
-            "backend": "tensorflow",
-            "precision": "float32",
-            "machine": "test",
-        },
-        "metrics": {"val": evaluation, "val_float16_weights_accuracy": evaluation["accuracy"]},
-        "commit": "abc",
-        "command": "python -m training.emotion train ...",
-    }
+    card = run_card("basic_cnn", result.classifier, epochs_trained=1, best_epoch=1)
     _, written = export(result.classifier, out=run / "artifact", card=card)
-    stale = {**written, "input": {"shape": [None, 48, 48, 1], "face_crop": {"detector": "old"}}}
+    stale = written.model_dump(mode="json")
+    stale["input"]["face_crop"] = {"detector": "old"}
     (run / "artifact" / CARD_FILE).write_text(json.dumps(stale))
     target = tmp_path / "served"
-    assert main(["ship", "--run", str(run), "--to", str(target)]) == 0
-    shipped = json.loads((target / CARD_FILE).read_text())
-    assert shipped["input"] == json.loads(json.dumps(input_contract()))
+    returned = ship(run, target)
+    shipped = ModelCard.model_validate_json((target / CARD_FILE).read_text())
+    assert returned == shipped
+    assert shipped.input == input_contract() and shipped.input.face_crop != {"detector": "old"}
     assert (target / MODEL_FILE).read_bytes() == (run / "artifact" / MODEL_FILE).read_bytes()
     markdown = (target / "CARD.md").read_text()
     assert "## How it differs from the study's setting" in markdown and "| disgust |" in markdown

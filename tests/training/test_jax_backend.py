@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tests.helpers import REPO
+from support.paths import REPO
 
 
 def test_train_on_jax_and_serve_on_tensorflow(tmp_path: Path) -> None:

@@ -1,21 +1,20 @@
 """The emotion model: loaded once with its card, checked against the label contract, warmed up."""
 
-import json
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
+from pydantic import ValidationError
 
 from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
+from moodtune_contracts.model_card import CARD_SUFFIX, ModelCard
 from moodtune_vision.crop import FACE_SIZE
 
 log = logging.getLogger(__name__)
-CARD_SUFFIX = ".card.json"
 
 
 def card_path(model_path: Path) -> Path:
@@ -35,7 +34,7 @@ def compute_device() -> str:
 @dataclass
 class EmotionClassifier:
     model: keras.Model
-    card: dict[str, Any]
+    card: ModelCard
     device: str
 
     @classmethod
@@ -45,10 +44,12 @@ class EmotionClassifier:
         card_file = card_path(path)
         if not card_file.is_file():
             raise ModelError(f"{card_file}: the model's card is missing")
-        card = json.loads(card_file.read_text())
-        labels = card.get("labels")
-        if labels != list(EMOTION_LABELS):
-            raise ModelError(f"{path}: labels {labels} differ from the project's {list(EMOTION_LABELS)}")
+        try:
+            card = ModelCard.model_validate_json(card_file.read_bytes())
+        except ValidationError as exc:
+            raise ModelError(f"{card_file}: not a model card this service can use ({exc})") from exc
+        if not card.labels_match():
+            raise ModelError(f"{path}: labels {card.labels} differ from the project's {list(EMOTION_LABELS)}")
         try:
             model = keras.models.load_model(path, compile=False)
         except Exception as exc:  # keras raises many types for a broken file
@@ -64,11 +65,11 @@ class EmotionClassifier:
 
     @property
     def name(self) -> str:
-        return str(self.card.get("name", "emotion-model"))
+        return self.card.name
 
     @property
     def version(self) -> str:
-        return str(self.card.get("version", "unknown"))
+        return self.card.version
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """(n, 48, 48) uint8 grey faces -> (n, 7) probabilities. Blocking: call off the event loop."""

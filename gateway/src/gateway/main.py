@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    app.mount("/static", web.static_files(), name="static")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

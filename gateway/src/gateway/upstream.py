@@ -1,5 +1,8 @@
 """HTTP clients for the two services: pooled, with timeouts, one safe retry, request ids passed on.
 
+The retry is httpx's own transport retry: it repeats only a connection that failed to open
+(refused, or timed out connecting), which never reached the service and so is safe to repeat.
+
 Failures become errors a client can act on: a service's own 4xx passes through with its meaning;
 a service down is 503, a slow one 504, a broken one 502 — each naming the service.
 """
@@ -13,6 +16,7 @@ from gateway.errors import UpstreamFailed, UpstreamRejected, UpstreamTimeout, Up
 from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, request_id_var
 
 log = logging.getLogger(__name__)
+CONNECT_RETRIES = 1
 
 
 class Upstream:
@@ -21,7 +25,10 @@ class Upstream:
         self.client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=httpx.AsyncHTTPTransport(
+                retries=CONNECT_RETRIES,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            ),
         )
 
     async def close(self) -> None:
@@ -29,27 +36,21 @@ class Upstream:
 
     async def post(self, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
-        for attempt in (1, 2):
-            try:
-                response = await self.client.post(path, headers=headers, **kwargs)
-                break
-            except httpx.ConnectError as exc:
-                # Retry only what never reached the service: a refused or failed connection.
-                if attempt == 1:
-                    log.warning("%s: connect failed (%s); retrying once", self.name, exc)
-                    continue
-                raise UpstreamUnavailable(
-                    f"the {self.name} is unreachable", details={"service": self.name}
-                ) from exc
-            except httpx.TimeoutException as exc:
-                raise UpstreamTimeout(
-                    f"the {self.name} did not answer in time", details={"service": self.name}
-                ) from exc
-            except httpx.TransportError as exc:
-                raise UpstreamUnavailable(
-                    f"the {self.name} connection failed ({type(exc).__name__})",
-                    details={"service": self.name},
-                ) from exc
+        try:
+            response = await self.client.post(path, headers=headers, **kwargs)
+        except httpx.ConnectError as exc:  # after the transport's retry
+            raise UpstreamUnavailable(
+                f"the {self.name} is unreachable", details={"service": self.name}
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"the {self.name} did not answer in time", details={"service": self.name}
+            ) from exc
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(
+                f"the {self.name} connection failed ({type(exc).__name__})",
+                details={"service": self.name},
+            ) from exc
         return self._unwrap(response)
 
     async def ready(self) -> bool:

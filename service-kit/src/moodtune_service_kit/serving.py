@@ -21,5 +21,11 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> None:
-    """Run the app under uvicorn with the project's logging (uvicorn's own log config off)."""
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    """Run the app under uvicorn with the project's logging (uvicorn's own log config off).
+
+    No access log: Prometheus counts every request by route and status (`/metrics`), and a log line
+    per request costs CPU on the request path and would write what callers send (paths, queries).
+    """
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )

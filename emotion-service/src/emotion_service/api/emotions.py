@@ -4,6 +4,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
+from pydantic import Field
 
 from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
@@ -11,6 +12,7 @@ from emotion_service.api.deps import EngineDep
 from emotion_service.errors import TooManyImages
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
+from moodtune_contracts.model_card import ModelCard
 from moodtune_service_kit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_PREFIX, tags=["emotions"])
@@ -78,6 +80,11 @@ async def analyze_images(
     return BatchAnalysis(items=items)
 
 
+class ServedModelCard(ModelCard):
+    device: str = Field(description="where inference runs: CPU, or the GPU TensorFlow sees")
+
+
 @router.get("/model", operation_id="modelCard", summary="The served model's card")
-async def model_card(engine: EngineDep) -> dict[str, Any]:
-    return {**engine.classifier.card, "device": engine.classifier.device}
+async def model_card(engine: EngineDep) -> ServedModelCard:
+    classifier = engine.classifier
+    return ServedModelCard(**classifier.card.model_dump(), device=classifier.device)

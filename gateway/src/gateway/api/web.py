@@ -1,13 +1,13 @@
-"""The web page: plain HTML, CSS and JS served from the package, no build step."""
+"""The web page: plain HTML, CSS and JS shipped in the package (no build step), served by Starlette."""
 
 from importlib.resources import files
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 router = APIRouter(include_in_schema=False)
 WEB = files("gateway") / "web"
-TYPES = {"app.js": "text/javascript", "style.css": "text/css"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -15,8 +15,6 @@ async def index() -> HTMLResponse:
     return HTMLResponse((WEB / "index.html").read_text(encoding="utf-8"))
 
 
-@router.get("/static/{name}")
-async def static(name: str) -> Response:
-    if name not in TYPES:  # a fixed list: no path is ever built from what the caller sends
-        raise HTTPException(status_code=404, detail=f"no static file {name!r}")
-    return Response((WEB / name).read_text(encoding="utf-8"), media_type=TYPES[name])
+def static_files() -> StaticFiles:
+    """`/static/*`: the page's assets, from the installed package (no path ever leaves it)."""
+    return StaticFiles(packages=[("gateway", "web")])

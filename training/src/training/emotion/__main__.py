@@ -5,30 +5,22 @@ python -m training.emotion compare --runs runs/* --out runs/comparison.md
 """
 
 import argparse
-import json
 import logging
 import os
 import platform
 import shlex
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from moodtune_contracts.model_card import ModelCard
 from training.emotion import card as card_md
+from training.emotion.architectures import ARCHITECTURES, get_architecture
 from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_overrides
-from training.emotion.models import ARCHITECTURES
+from training.emotion.ship import ship
 
 log = logging.getLogger("training.emotion")
 REPO = Path(__file__).resolve().parents[4]
-
-# The study's reported accuracies (study.md), for the comparison table.
-STUDY_RESULTS = {
-    "basic_cnn": (0.6913, 0.6617),
-    "resnet50v2": (0.7716, 0.6904),
-    "vgg16": (0.5140, 0.5157),
-    "efficientnetb0": (0.2500, 0.2449),
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
         "--face-detector", default="mtcnn", choices=["mtcnn", "haar"], help="as the emotion-service's setting"
     )
     t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    t.add_argument(
+        "--export-only",
+        action="store_true",
+        help="train no further: evaluate and export the best epoch so far (ship a run that is still going)",
+    )
     t.add_argument("--seed", type=int, default=1337)
     t.add_argument(
         "--precision",
@@ -77,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("ship", help="copy a run's artifact to where the emotion-service loads it from")
     sh.add_argument("--run", type=Path, required=True)
     sh.add_argument("--to", type=Path, default=REPO / "artifacts" / "emotion")
+    p = sub.add_parser(
+        "peers", help="score a peer's PublicTest predictions (benchmarks/peers.py) into a card"
+    )
+    p.add_argument("--card", type=Path, required=True, help="model.card.json to add them to")
+    p.add_argument("--predictions", type=Path, required=True, help="the JSON benchmarks/peers.py wrote")
+    sp = sub.add_parser("speed", help="measure a model's CPU forward time and record it in its card")
+    sp.add_argument("--model", type=Path, required=True, help="model.keras (its card is beside it)")
+    sp.add_argument("--calls", type=int, default=200, help="batch-1 calls to time")
     c = sub.add_parser("compare", help="markdown table of runs beside the study's numbers")
     c.add_argument("--runs", type=Path, nargs="+", required=True)
     c.add_argument("--out", type=Path, required=True)
@@ -89,7 +94,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
 
     from training.emotion.data import extend_with_images, load_fer
     from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
-    from training.emotion.export import export, git_commit
+    from training.emotion.export import export, git_commit, write_card
     from training.emotion.train import train
 
     recipe = with_overrides(
@@ -110,7 +115,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         preset=args.preset,
         weights=args.weights,
         seed=args.seed,
-        resume=args.resume,
+        resume=args.resume or args.export_only,
+        export_only=args.export_only,
         extra=args.extra,
         cache_dir=args.cache_dir,
         precision=args.precision,
@@ -159,6 +165,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "precision": keras.mixed_precision.global_policy().name,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "seed": config.seed,
+            "sessions": result.sessions,
         },
         "metrics": evaluation,
         "commit": git_commit(REPO),
@@ -167,10 +174,10 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     model_path, full_card = export(result.classifier, out=args.out / "artifact", card=card)
     reloaded = keras.models.load_model(model_path)
     stored = evaluate_split(reloaded, data.val, tta=recipe.tta)
-    full_card["metrics"]["val_float16_weights_accuracy"] = stored["accuracy"]
-    (args.out / "artifact" / "model.card.json").write_text(json.dumps(full_card, indent=2) + "\n")
+    full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
+    write_card(full_card, args.out / "artifact")
     card_md.write(full_card, args.out / "artifact")
-    (args.out / "metrics.json").write_text(json.dumps(full_card["metrics"], indent=2) + "\n")
+    (args.out / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
     log.info(
         "%s: PublicTest accuracy %.4f (float16 weights %.4f), macro-F1 %.4f after %d epochs -> %s",
         title,
@@ -180,25 +187,6 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         result.epochs_trained,
         model_path,
     )
-    return 0
-
-
-def _ship(run: Path, to: Path) -> int:
-    """The model file, its card (input contract as served now), CARD.md and the figures."""
-    from training.emotion.export import CARD_FILE, MODEL_FILE, input_contract
-
-    to.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run / "artifact" / MODEL_FILE, to / MODEL_FILE)
-    card = json.loads((run / "artifact" / CARD_FILE).read_text())
-    # The face crop only exists at serving time (training uses FER2013's own crops): record the
-    # contract the service applies today.
-    card["input"] = input_contract()
-    (to / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
-    card_md.write(card, to)
-    for figure in ("confusion_val.png", "curves.png"):
-        if (run / figure).exists():
-            shutil.copyfile(run / figure, to / figure)
-    log.info("shipped %s to %s", card["version"], to)
     return 0
 
 
@@ -213,16 +201,15 @@ def _compare(args: argparse.Namespace) -> int:
         if not card_path.exists():
             log.warning("%s: no model card, skipped", run)
             continue
-        card = json.loads(card_path.read_text())
-        arch = card["architecture"]
-        study_train, study_val = STUDY_RESULTS[arch]
-        m = card["metrics"]
+        card = ModelCard.model_validate_json(card_path.read_bytes())
+        study = get_architecture(card.architecture).study
+        m = card.metrics
+        train_accuracy = m.train_accuracy if m.train_accuracy is not None else float("nan")
         rows.append(
-            f"| {arch} | {study_train:.2%} | {study_val:.2%} | {card['preset']} ({card['weights_init']}) | "
-            f"{card['recipe']['input_size']} | {card['epochs_trained']} | "
-            f"{m.get('train_accuracy', float('nan')):.2%} | {m['val']['accuracy']:.2%} | "
-            f"{m['val']['macro_f1']:.4f} | "
-            f"{card['training']['seconds'] / 60:.0f} min |"
+            f"| {card.architecture} | {study.train_accuracy:.2%} | {study.val_accuracy:.2%} | "
+            f"{card.preset} ({card.weights_init}) | {card.recipe['input_size']} | {card.epochs_trained} | "
+            f"{train_accuracy:.2%} | {m.val.accuracy:.2%} | {m.val.macro_f1:.4f} | "
+            f"{card.training.seconds / 60:.0f} min |"
         )
     args.out.write_text("\n".join(rows) + "\n")
     print("\n".join(rows))
@@ -242,9 +229,21 @@ def main(argv: list[str] | None = None) -> int:
             log.error("%s (FER2013: see the README, Data)", exc)
             return 2
     if args.command == "ship":
-        return _ship(args.run, args.to)
+        ship(args.run, args.to)
+        return 0
+    if args.command == "peers":
+        from training.emotion.peers import add_peers
+
+        add_peers(card_path=args.card, predictions=args.predictions)
+        return 0
+    if args.command == "speed":
+        from training.emotion.speed import record_speed
+
+        record_speed(model_path=args.model, calls=args.calls)
+        return 0
     if args.command == "card":
-        print(card_md.write(json.loads(args.card_json.read_text()), args.card_json.parent))
+        card = ModelCard.model_validate_json(args.card_json.read_bytes())
+        print(card_md.write(card, args.card_json.parent))
         return 0
     return _compare(args)
 

@@ -30,7 +30,11 @@ def predict(classifier: keras.Model, x: np.ndarray, *, tta: bool, batch_size: in
 
 
 def metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
-    y_pred = probs.argmax(axis=1)
+    return label_metrics(y_true, probs.argmax(axis=1))
+
+
+def label_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    """Scores for predicted label indices; -1 (no answer) counts as wrong and stays off the matrix."""
     labels = list(range(len(LABELS)))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0

@@ -5,7 +5,6 @@ so inference runs in float32 and the card reports accuracy both ways to show it 
 """
 
 import io
-import json
 import subprocess
 import zipfile
 from dataclasses import asdict
@@ -17,12 +16,13 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
+from moodtune_contracts.model_card import CARD_SUFFIX, InputContract, ModelCard
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
 from training.files import file_sha256
 
 MODEL_FILE = "model.keras"
-CARD_FILE = "model.card.json"
+CARD_FILE = "model" + CARD_SUFFIX  # beside model.keras, where the service looks for it
 _WEIGHTS_ENTRY = "model.weights.h5"
 
 
@@ -66,41 +66,56 @@ def git_commit(repo: Path) -> str:
     return commit + ("-dirty" if dirty else "")
 
 
-def input_contract() -> dict[str, Any]:
-    return {
-        "shape": [None, FACE_SIZE, FACE_SIZE, 1],
-        "dtype": "float32",
-        "value_range": [0, 255],
-        "colour": "grey",
-        "face_crop": {
-            "implementation": "moodtune_vision (extract_faces / fer_crop)",
-            "size": FACE_SIZE,
-            "framing": {name: asdict(cls.framing) for name, cls in DETECTORS.items()},
-            "detector": f"{DEFAULT_DETECTOR} by default (EMOTION_FACE_DETECTOR); a tight crop is used whole",
-        },
-        "inside_the_model": "rescaling, resizing to the backbone's input size, grey to 3 channels",
-    }
+def input_contract() -> InputContract:
+    return InputContract.model_validate(
+        {
+            "shape": [None, FACE_SIZE, FACE_SIZE, 1],
+            "dtype": "float32",
+            "value_range": [0, 255],
+            "colour": "grey",
+            "face_crop": {
+                "implementation": "moodtune_vision (extract_faces / fer_crop)",
+                "size": FACE_SIZE,
+                "framing": {name: asdict(cls.framing) for name, cls in DETECTORS.items()},
+                "detector": (
+                    f"{DEFAULT_DETECTOR} by default (EMOTION_FACE_DETECTOR); a tight crop is used whole"
+                ),
+            },
+            "inside_the_model": "rescaling, resizing to the backbone's input size, grey to 3 channels",
+        }
+    )
 
 
-def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """Save the classifier with float16 weights and write its card; returns the card as written."""
+def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple[Path, ModelCard]:
+    """Save the classifier with float16 weights and write its card; returns the card as written.
+
+    `card` holds what only the run knows (architecture, recipe, data, metrics, ...); the rest is
+    filled in here. A card missing anything the service needs fails here, not at serving time."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / MODEL_FILE
     classifier.save(path)
     store_weights_as_float16(path)
     sha = file_sha256(path)
-    full = {
-        "name": card.get("name", f"{card['architecture']}-fer2013"),
-        "version": f"{card['architecture']}@{sha[:12]}",
-        "file": MODEL_FILE,
-        "sha256": sha,
-        "size_bytes": path.stat().st_size,
-        "weights_storage": "float16 (loaded into float32 variables)",
-        "labels": list(EMOTION_LABELS),
-        "input": input_contract(),
-        "output": "softmax probabilities, one per label, in the order of `labels`",
-        "keras_version": keras.__version__,
-        **card,
-    }
-    (out / CARD_FILE).write_text(json.dumps(full, indent=2) + "\n")
+    full = ModelCard.model_validate(
+        {
+            "name": card.get("name", f"{card['architecture']}-fer2013"),
+            "version": f"{card['architecture']}@{sha[:12]}",
+            "file": MODEL_FILE,
+            "sha256": sha,
+            "size_bytes": path.stat().st_size,
+            "weights_storage": "float16 (loaded into float32 variables)",
+            "labels": list(EMOTION_LABELS),
+            "input": input_contract(),
+            "output": "softmax probabilities, one per label, in the order of `labels`",
+            "keras_version": keras.__version__,
+            **card,
+        }
+    )
+    write_card(full, out)
     return path, full
+
+
+def write_card(card: ModelCard, directory: Path) -> Path:
+    path = directory / CARD_FILE
+    path.write_text(card.model_dump_json(indent=2) + "\n")
+    return path

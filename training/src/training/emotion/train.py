@@ -8,15 +8,17 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from training.emotion.config import Recipe, TrainConfig
+from training.emotion.config import TrainConfig
 from training.emotion.data import FerData, Split
 from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
+from training.emotion.recipe import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def __init__(self, directory: Path, classifier: keras.Model, state: dict[str, Any]) -> None:
         super().__init__()
         self.directory, self.classifier, self.state = directory, classifier, state
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_started = time.monotonic()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -134,6 +140,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.model.save(partial)
         partial.replace(self.directory / LAST)
         self.state["epoch"] = epoch + 1
+        # Training time summed over every session the run spanned (a resumed run starts a new clock).
+        self.state["seconds"] = self.state.get("seconds", 0.0) + time.monotonic() - self.epoch_started
         (self.directory / STATE).write_text(json.dumps(self.state, indent=2))
 
 
@@ -194,6 +202,7 @@ class TrainResult:
     seconds: float
     images_per_second: float
     history_path: Path
+    sessions: list[str]  # when each session of the run started training
 
 
 def train(config: TrainConfig, data: FerData) -> TrainResult:
@@ -255,7 +264,8 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
     if config.max_minutes:
         callbacks.append(TimeBudget(config.max_minutes, started))
     first_epoch = int(state["epoch"])
-    if first_epoch < recipe.epochs:
+    if first_epoch < recipe.epochs and not config.export_only:
+        state.setdefault("sessions", []).append(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         training_model.fit(
             batches,
             validation_data=val_batches,
@@ -264,8 +274,8 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
             callbacks=callbacks,
             verbose=config.verbose,
         )
-    seconds = time.monotonic() - started
     epochs_now = int(state["epoch"])
+    seconds = float(state.get("seconds", time.monotonic() - started))
     if (checkpoints / BEST).exists():
         classifier.load_weights(checkpoints / BEST)
     return TrainResult(
@@ -273,6 +283,7 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
         epochs_trained=epochs_now,
         best_epoch=int(state.get("best_epoch", epochs_now)),
         seconds=seconds,
-        images_per_second=(epochs_now - first_epoch) * len(train_split) / seconds if seconds else 0.0,
+        images_per_second=epochs_now * len(train_split) / seconds if seconds else 0.0,
         history_path=config.out / HISTORY,
+        sessions=list(state.get("sessions", [])),
     )

@@ -1,25 +1,11 @@
-"""Test helpers: catalog files in the three public layouts, and services run as real processes."""
+"""Catalog files in the three public Spotify layouts, written from synthetic tracks in known mood groups."""
 
-import contextlib
 import csv
 import gzip
-import io
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator, Sequence
+import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypedDict
-
-import httpx
-
-from moodtune_vision.detectors import FaceBox
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 HEADER_114K = (
     ",track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
@@ -68,8 +54,6 @@ class Track(TypedDict):
 
 def synthetic_tracks(n_per_corner: int = 60, seed: int = 0) -> list[Track]:
     """Tracks in four well-separated mood groups, with known popularity, artists, genres and years."""
-    import random
-
     rng = random.Random(seed)
     tracks: list[Track] = []
     for corner, centre in CORNERS.items():
@@ -198,100 +182,3 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def running_service(
-    module: str, *, env: dict[str, str], port: int, ready_path: str = "/readyz", timeout: float = 60.0
-) -> Iterator[str]:
-    """Run `python -m module` as its own process on loopback; yield its base URL once it is ready.
-
-    Its output goes to a file, not a pipe: nobody reads a pipe while tests run, and a service that
-    logs enough (one line per refused request under load) would block on a full pipe and hang.
-    """
-    with tempfile.TemporaryFile(mode="w+") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", module], env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    output.seek(0)
-                    raise RuntimeError(f"{module} exited with {process.returncode}:\n{output.read()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(base + ready_path, timeout=1.0).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{module} not ready within {timeout}s")
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-# Real FER2013 faces committed with the tests (their SOURCE.md), so a clone alone passes `make test`.
-FER_FIXTURE = REPO / "tests" / "fixtures" / "fer2013"
-
-
-def fer_samples(per_class: int, *, split: str = "val") -> list[tuple[str, bytes]]:
-    """The first `per_class` real FER2013 JPEGs of each class, in file-name order: (label, bytes)."""
-    picked: list[tuple[str, bytes]] = []
-    for folder in sorted(p for p in (FER_FIXTURE / split).iterdir() if p.is_dir()):
-        files = sorted(folder.glob("*.jpg"))[:per_class]
-        if len(files) < per_class:
-            raise ValueError(f"{folder} holds {len(files)} faces, {per_class} asked for")
-        picked.extend((folder.name, file.read_bytes()) for file in files)
-    return picked
-
-
-def image_bytes(image: "object", fmt: str, **save_args: object) -> bytes:
-    """Encode a PIL image in memory."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **save_args)  # type: ignore[attr-defined]
-    return buffer.getvalue()
-
-
-def scene_with_faces(
-    faces: Sequence[bytes], *, face_side: int = 160, size: tuple[int, int] = (720, 400)
-) -> "object":
-    """A plain grey 'photo' with each FER face scaled up and placed side by side."""
-    from PIL import Image
-
-    scene = Image.new("L", size, color=120)
-    for i, jpeg in enumerate(faces):
-        face = Image.open(io.BytesIO(jpeg)).convert("L").resize((face_side, face_side))
-        scene.paste(face, (60 + i * (face_side + 120), (size[1] - face_side) // 2))
-    return scene
-
-
-def iou(a: FaceBox, b: FaceBox) -> float:
-    """Intersection over union of two boxes."""
-    x1, y1 = max(a.x, b.x), max(a.y, b.y)
-    x2, y2 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
-    inter = max(0, x2 - x1) * max(0, y2 - y1)
-    return inter / float(a.area + b.area - inter) if inter else 0.0
-
-
-def percentiles(samples_ms: list[float]) -> dict[str, float]:
-    """p50 and p99 of latencies in milliseconds (for the benchmarks)."""
-    import statistics
-
-    ordered = sorted(samples_ms)
-    return {
-        "n": len(ordered),
-        "p50_ms": round(statistics.median(ordered), 4),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 4),
-        "max_ms": round(ordered[-1], 4),
-    }

@@ -1,6 +1,6 @@
 """A light load generator: N keep-alive clients posting one image back to back, from START for SECONDS.
 
-    python -m benchmarks.loadgen URL IMAGE_FILE CLIENTS START_EPOCH SECONDS   (prints JSON)
+    python -m support.loadgen URL IMAGE_FILE CLIENTS START_EPOCH SECONDS   (prints JSON)
 
 It shares the two cores with the service it measures, so it is built like wrk: the multipart
 request is encoded once and written as raw bytes, and a response is read by its Content-Length

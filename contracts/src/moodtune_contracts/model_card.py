@@ -1,0 +1,116 @@
+"""The emotion model's card (`model.card.json` beside `model.keras`): written by the training job,
+read by the emotion-service, which validates it at start and serves it at `/v1/model`.
+
+Typed, so a card the service cannot use fails loudly at load instead of a `.get()` returning None
+on a request.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from moodtune_contracts.emotions import EMOTION_LABELS
+
+CARD_SUFFIX = ".card.json"
+
+
+class ClassMetrics(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class ConfusionMatrix(BaseModel):
+    labels: list[str]
+    rows_true_columns_predicted: list[list[int]]
+
+
+class SplitMetrics(BaseModel):
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, ClassMetrics]
+    confusion_matrix: ConfusionMatrix
+
+
+class PeerResult(BaseModel):
+    """Another model measured on the same images, for the card's comparison."""
+
+    name: str
+    description: str
+    metrics: SplitMetrics
+
+
+class Metrics(BaseModel):
+    val: SplitMetrics = Field(description="FER2013 PublicTest, the split models are selected on")
+    test: SplitMetrics | None = Field(None, description="FER2013 PrivateTest, when the data had it")
+    train_accuracy: float | None = Field(None, description="the Training split, without augmentation")
+    val_float16_weights_accuracy: float | None = Field(None, description="PublicTest with the stored weights")
+    peers: list[PeerResult] = Field(default_factory=list)
+
+
+class InputContract(BaseModel):
+    shape: list[int | None]
+    dtype: str
+    value_range: list[float]
+    colour: str
+    face_crop: dict[str, Any]
+    inside_the_model: str
+
+
+class DataInfo(BaseModel):
+    source: str
+    sha256: str
+    counts: dict[str, dict[str, int]]
+    extension: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainingRun(BaseModel):
+    seconds: float
+    images_per_second: float
+    backend: str
+    precision: str
+    machine: str
+    seed: int | None = None
+    sessions: list[str] = Field(default_factory=list, description="when a run spanned several sessions")
+
+
+class ServingSpeed(BaseModel):
+    """Forward time of the shipped file, measured on a named machine."""
+
+    machine: str
+    batch_1_ms_p50: float
+    batch_32_faces_per_s: float | None = None
+    precision: str = "float32"
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    name: str
+    version: str = Field(description="architecture@first 12 hex digits of the file's sha256")
+    file: str
+    sha256: str
+    size_bytes: int
+    weights_storage: str
+    labels: list[str] = Field(description="the output order; must equal the project's labels")
+    input: InputContract
+    output: str
+    keras_version: str
+    architecture: str
+    preset: str
+    recipe: dict[str, Any]
+    weights_init: str
+    warm_start: str | None = None
+    epochs_trained: int
+    best_epoch: int
+    data: DataInfo
+    training: TrainingRun
+    metrics: Metrics
+    serving: ServingSpeed | None = None
+    commit: str
+    command: str
+
+    def labels_match(self) -> bool:
+        return self.labels == list(EMOTION_LABELS)

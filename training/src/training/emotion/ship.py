@@ -1,0 +1,33 @@
+"""Ship a trained run: copy its artifact to where the emotion-service loads it from."""
+
+import logging
+import shutil
+from pathlib import Path
+
+from moodtune_contracts.model_card import ModelCard
+from training.emotion import card as card_md
+
+log = logging.getLogger("training.emotion")
+
+
+def ship(run: Path, to: Path) -> ModelCard:
+    """Copy the model file, its card (input contract as served now), CARD.md and the figures.
+
+    Returns the shipped card.
+    """
+    # Imported here so the CLI's `--help` and `compare` work without loading a deep-learning backend.
+    from training.emotion.export import CARD_FILE, MODEL_FILE, input_contract, write_card
+
+    to.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run / "artifact" / MODEL_FILE, to / MODEL_FILE)
+    trained = ModelCard.model_validate_json((run / "artifact" / CARD_FILE).read_bytes())
+    # The face crop only exists at serving time (training uses FER2013's own crops): record the
+    # contract the service applies today.
+    card = trained.model_copy(update={"input": input_contract()})
+    write_card(card, to)
+    card_md.write(card, to)
+    for figure in ("confusion_val.png", "curves.png"):
+        if (run / figure).exists():
+            shutil.copyfile(run / figure, to / figure)
+    log.info("shipped %s to %s", card.version, to)
+    return card
