@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from emotion_service.analyze import Classifies, Upload, analyze
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import EmotionAnalysis, FaceMode
-from moodtune_contracts.errors import NotReady
+from moodtune_service_kit.state import from_app_state
 from moodtune_vision.detectors import FaceDetector
 
 
@@ -33,11 +33,6 @@ class Engine:
         )
 
 
-async def get_engine(request: Request) -> Engine:
-    engine: Engine | None = getattr(request.app.state, "engine", None)
-    if engine is None:
-        raise NotReady("the model is not loaded yet")
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
+EngineDep = Annotated[
+    Engine, Depends(from_app_state("engine", Engine, not_ready="the model is not loaded yet"))
+]

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from gateway.settings import Settings
 from gateway.upstream import Upstream
+from moodtune_service_kit.state import from_app_state
 
 
 @dataclass(frozen=True)
@@ -15,15 +16,5 @@ class Upstreams:
     recommender: Upstream
 
 
-def get_upstreams(request: Request) -> Upstreams:
-    upstreams: Upstreams = request.app.state.upstreams
-    return upstreams
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+UpstreamsDep = Annotated[Upstreams, Depends(from_app_state("upstreams", Upstreams))]
+SettingsDep = Annotated[Settings, Depends(from_app_state("settings", Settings))]
