@@ -1,0 +1,64 @@
+"""The shipped model's CPU forward time, measured on this machine and recorded in its card: the
+serving budget is stated per machine (batch 1), and a card says what it was measured on."""
+
+import logging
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from moodtune_contracts.model_card import CARD_SUFFIX, ModelCard, ServingSpeed
+from moodtune_vision.crop import FACE_SIZE
+from training.emotion import card as card_md
+from training.emotion.export import write_card
+
+log = logging.getLogger(__name__)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure(model: keras.Model, *, calls: int) -> ServingSpeed:
+    """p50 of `calls` batch-1 forward passes after warm-up, and faces/s in batches of 32."""
+    rng = np.random.default_rng(0)
+    one = rng.integers(0, 256, (1, FACE_SIZE, FACE_SIZE, 1)).astype(np.float32)
+    many = rng.integers(0, 256, (32, FACE_SIZE, FACE_SIZE, 1)).astype(np.float32)
+    for batch in (one, many, one):  # trace both shapes first
+        model.predict_on_batch(batch)
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        model.predict_on_batch(one)
+        times.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    rounds = max(3, calls // 20)
+    for _ in range(rounds):
+        model.predict_on_batch(many)
+    faces_per_s = rounds * 32 / (time.perf_counter() - started)
+    return ServingSpeed(
+        machine=f"{cpu_name()}, {os.cpu_count()} CPUs ({keras.backend.backend()})",
+        batch_1_ms_p50=round(statistics.median(times), 2),
+        batch_32_faces_per_s=round(faces_per_s, 1),
+        precision=keras.mixed_precision.global_policy().name,
+    )
+
+
+def record_speed(*, model_path: Path, calls: int) -> ModelCard:
+    card_path = model_path.with_name(model_path.stem + CARD_SUFFIX)
+    card = ModelCard.model_validate_json(card_path.read_bytes())
+    card.serving = measure(keras.models.load_model(model_path, compile=False), calls=calls)
+    write_card(card, card_path.parent)
+    card_md.write(card, card_path.parent)
+    log.info("%s: %.1f ms at batch 1 on %s", card.version, card.serving.batch_1_ms_p50, card.serving.machine)
+    return card
