@@ -95,7 +95,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     from training.emotion.data import extend_with_images, load_fer
     from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
     from training.emotion.export import export, git_commit, write_card
-    from training.emotion.train import train
+    from training.emotion.train import started_from, train
 
     recipe = with_overrides(
         recipe_for(args.preset, args.arch),
@@ -149,7 +149,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "preset": args.preset,
         "recipe": config.to_json()["recipe"],
         "weights_init": args.weights,
-        "warm_start": str(args.warm_start) if args.warm_start else None,
+        "warm_start": started_from(args.out),
         "epochs_trained": result.epochs_trained,
         "best_epoch": result.best_epoch,
         "data": {

@@ -18,7 +18,12 @@ def differences(card: ModelCard) -> list[str]:
         )
     if input_size != study.input_size:
         notes.append(f"Input: {input_size} px where the study used {study.input_size} px (CPU budget).")
-    if card.epochs_trained < study.epochs:
+    if card.warm_start:
+        notes.append(
+            f"Epochs: {card.epochs_trained} in this run, which continued `{card.warm_start}`; "
+            f"the study trained {study.epochs} from ImageNet weights."
+        )
+    elif card.epochs_trained < study.epochs:
         notes.append(
             f"Epochs: {card.epochs_trained} of the study's {study.epochs}, stopped by a time budget "
             f"on {card.training.machine}."

@@ -15,6 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from moodtune_contracts.model_card import CARD_SUFFIX
 from training.emotion.config import TrainConfig
 from training.emotion.data import FerData, Split
 from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
@@ -26,6 +27,7 @@ CHECKPOINT_DIR = "checkpoints"
 LAST = "last.keras"
 BEST = "best.weights.h5"
 STATE = "state.json"
+RUN_FILE = "run.json"  # what the run started from
 HISTORY = "history.csv"
 
 
@@ -109,6 +111,24 @@ def warm_start(classifier: keras.Model, source: Path) -> list[str]:
         skipped,
     )
     return skipped
+
+
+def describe(model_path: Path) -> str:
+    """A saved model by path and, when its card is beside it, by version and PublicTest accuracy."""
+    card = model_path.with_name(model_path.stem + CARD_SUFFIX)
+    try:
+        saved = json.loads(card.read_text())
+        return f"{model_path} ({saved['version']}, PublicTest {saved['metrics']['val']['accuracy']:.2%})"
+    except (OSError, ValueError, KeyError):
+        return str(model_path)
+
+
+def started_from(out: Path) -> str | None:
+    """The run's warm start, as recorded at its start."""
+    try:
+        return str(json.loads((out / RUN_FILE).read_text())["warm_start"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def balanced_class_weights(y: np.ndarray) -> np.ndarray:
@@ -243,6 +263,9 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
         classifier = build_classifier(arch=config.arch, input_size=recipe.input_size, weights=config.weights)
         if config.warm_start:
             warm_start(classifier, config.warm_start)
+            # Written once, at the run's start (state.json is rewritten every epoch): the card of
+            # every later export says what the run started from.
+            (config.out / RUN_FILE).write_text(json.dumps({"warm_start": describe(config.warm_start)}))
         training_model = build_training_model(classifier, recipe.augmentation, seed=config.seed)
         training_model.compile(
             optimizer=_optimizer(recipe, len(batches)),
