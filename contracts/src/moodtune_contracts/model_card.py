@@ -5,6 +5,7 @@ Typed, so a card the service cannot use fails loudly at load instead of a `.get(
 on a request.
 """
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from moodtune_contracts.emotions import EMOTION_LABELS
 
 CARD_SUFFIX = ".card.json"
+
+
+def card_path(model_path: Path) -> Path:
+    """Where a model's card lives: beside it, `model.keras` -> `model.card.json`."""
+    return model_path.with_name(model_path.stem + CARD_SUFFIX)
 
 
 class ClassMetrics(BaseModel):

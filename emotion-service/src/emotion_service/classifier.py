@@ -11,14 +11,10 @@ from pydantic import ValidationError
 
 from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
-from moodtune_contracts.model_card import CARD_SUFFIX, ModelCard
+from moodtune_contracts.model_card import ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
 
 log = logging.getLogger(__name__)
-
-
-def card_path(model_path: Path) -> Path:
-    return model_path.with_name(model_path.stem + CARD_SUFFIX)
 
 
 def compute_device() -> str:

@@ -176,7 +176,6 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     stored = evaluate_split(reloaded, data.val, tta=recipe.tta)
     full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
     write_card(full_card, args.out / "artifact")
-    card_md.write(full_card, args.out / "artifact")
     (args.out / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
     log.info(
         "%s: PublicTest accuracy %.4f (float16 weights %.4f), macro-F1 %.4f after %d epochs -> %s",

@@ -16,13 +16,14 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
-from moodtune_contracts.model_card import CARD_SUFFIX, InputContract, ModelCard
+from moodtune_contracts.model_card import InputContract, ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
+from training.emotion import card as card_md
 from training.files import file_sha256
 
 MODEL_FILE = "model.keras"
-CARD_FILE = "model" + CARD_SUFFIX  # beside model.keras, where the service looks for it
+CARD_FILE = card_path(Path(MODEL_FILE)).name  # beside model.keras, where the service looks for it
 _WEIGHTS_ENTRY = "model.weights.h5"
 
 
@@ -116,6 +117,8 @@ def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple
 
 
 def write_card(card: ModelCard, directory: Path) -> Path:
+    """The card as the service reads it (model.card.json) and as people read it (CARD.md)."""
     path = directory / CARD_FILE
     path.write_text(card.model_dump_json(indent=2) + "\n")
+    card_md.write(card, directory)
     return path

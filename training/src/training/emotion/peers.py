@@ -10,7 +10,6 @@ import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import ModelCard, PeerResult, SplitMetrics
-from training.emotion import card as card_md
 from training.emotion.evaluate import label_metrics
 from training.emotion.export import write_card
 
@@ -45,7 +44,6 @@ def add_peers(*, card_path: Path, predictions: Path) -> ModelCard:
         )
     card.metrics.peers = peers
     write_card(card, card_path.parent)
-    card_md.write(card, card_path.parent)
     for peer in peers:
         log.info("%s: %.4f accuracy, %.4f macro-F1", peer.name, peer.metrics.accuracy, peer.metrics.macro_f1)
     return card

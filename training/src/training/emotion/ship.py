@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard
-from training.emotion import card as card_md
 
 log = logging.getLogger("training.emotion")
 
@@ -25,7 +24,6 @@ def ship(run: Path, to: Path) -> ModelCard:
     # contract the service applies today.
     card = trained.model_copy(update={"input": input_contract()})
     write_card(card, to)
-    card_md.write(card, to)
     for figure in ("confusion_val.png", "curves.png"):
         if (run / figure).exists():
             shutil.copyfile(run / figure, to / figure)

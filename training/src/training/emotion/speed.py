@@ -11,9 +11,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from moodtune_contracts.model_card import CARD_SUFFIX, ModelCard, ServingSpeed
+from moodtune_contracts.model_card import ModelCard, ServingSpeed, card_path
 from moodtune_vision.crop import FACE_SIZE
-from training.emotion import card as card_md
 from training.emotion.export import write_card
 
 log = logging.getLogger(__name__)
@@ -55,10 +54,9 @@ def measure(model: keras.Model, *, calls: int) -> ServingSpeed:
 
 
 def record_speed(*, model_path: Path, calls: int) -> ModelCard:
-    card_path = model_path.with_name(model_path.stem + CARD_SUFFIX)
-    card = ModelCard.model_validate_json(card_path.read_bytes())
+    path = card_path(model_path)
+    card = ModelCard.model_validate_json(path.read_bytes())
     card.serving = measure(keras.models.load_model(model_path, compile=False), calls=calls)
-    write_card(card, card_path.parent)
-    card_md.write(card, card_path.parent)
+    write_card(card, path.parent)
     log.info("%s: %.1f ms at batch 1 on %s", card.version, card.serving.batch_1_ms_p50, card.serving.machine)
     return card

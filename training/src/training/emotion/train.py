@@ -15,7 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from moodtune_contracts.model_card import CARD_SUFFIX
+from moodtune_contracts.model_card import ModelCard, card_path
 from training.emotion.config import TrainConfig
 from training.emotion.data import FerData, Split
 from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
@@ -115,12 +115,11 @@ def warm_start(classifier: keras.Model, source: Path) -> list[str]:
 
 def describe(model_path: Path) -> str:
     """A saved model by path and, when its card is beside it, by version and PublicTest accuracy."""
-    card = model_path.with_name(model_path.stem + CARD_SUFFIX)
     try:
-        saved = json.loads(card.read_text())
-        return f"{model_path} ({saved['version']}, PublicTest {saved['metrics']['val']['accuracy']:.2%})"
-    except (OSError, ValueError, KeyError):
+        saved = ModelCard.model_validate_json(card_path(model_path).read_bytes())
+    except (OSError, ValueError):  # no card, or not one (pydantic's ValidationError is a ValueError)
         return str(model_path)
+    return f"{model_path} ({saved.version}, PublicTest {saved.metrics.val.accuracy:.2%})"
 
 
 def started_from(out: Path) -> str | None:
