@@ -1,4 +1,4 @@
-"""Real FER2013 faces from the committed fixture, and grey 'photos' composed from them."""
+"""Real FER2013 faces and a real portrait from the committed fixtures, and 'photos' composed from them."""
 
 import io
 from collections.abc import Sequence
@@ -8,6 +8,9 @@ from support.paths import REPO
 
 # Real FER2013 faces committed with the tests (their SOURCE.md), so a clone alone passes `make test`.
 FER_FIXTURE = REPO / "tests" / "fixtures" / "fer2013"
+# A real colour photo of a person (head, hair, shoulders): public domain, see its SOURCE.md.
+PORTRAIT = REPO / "tests" / "fixtures" / "photos" / "astronaut.jpg"
+PORTRAIT_FACE = (177, 67, 95, 107)  # x, y, width, height of the face (brows to chin) in PORTRAIT
 
 
 def fer_samples(per_class: int, *, split: str = "val") -> list[tuple[str, bytes]]:

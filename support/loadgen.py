@@ -1,6 +1,9 @@
 """A light load generator: N keep-alive clients posting one image back to back, from START for SECONDS.
 
-    python -m support.loadgen URL IMAGE_FILE CLIENTS START_EPOCH SECONDS   (prints JSON)
+    python -m support.loadgen URL IMAGE_FILE CLIENTS START_EPOCH SECONDS [PATH]   (prints JSON)
+
+PATH is /v1/emotions (the emotion-service) unless given, e.g. /recommend (the gateway); either
+takes the image as the multipart field `image`.
 
 It shares the two cores with the service it measures, so it is built like wrk: the multipart
 request is encoded once and written as raw bytes, and a response is read by its Content-Length
@@ -20,7 +23,7 @@ PATH = "/v1/emotions"
 BOUNDARY = "moodtune-loadgen"
 
 
-def encode_request(host: str, port: int, image: bytes) -> bytes:
+def encode_request(host: str, port: int, image: bytes, path: str = PATH) -> bytes:
     body = b"".join(
         [
             f"--{BOUNDARY}\r\n".encode(),
@@ -31,7 +34,7 @@ def encode_request(host: str, port: int, image: bytes) -> bytes:
         ]
     )
     head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
         f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -64,10 +67,12 @@ class LoadResult(TypedDict):
     failed: int  # answers with any other status
 
 
-async def run(url: str, image: bytes, clients: int, start: float, seconds: float) -> LoadResult:
+async def run(
+    url: str, image: bytes, clients: int, start: float, seconds: float, path: str = PATH
+) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = encode_request(host, port, image)
+    request = encode_request(host, port, image, path)
     latencies: list[float] = []
     await asyncio.sleep(max(0.0, start - time.time()))
     end = start + seconds
@@ -77,5 +82,7 @@ async def run(url: str, image: bytes, clients: int, start: float, seconds: float
 
 if __name__ == "__main__":
     url, image_file, clients, start, seconds = sys.argv[1:6]
-    result = asyncio.run(run(url, Path(image_file).read_bytes(), int(clients), float(start), float(seconds)))
+    path = sys.argv[6] if len(sys.argv) > 6 else PATH
+    image = Path(image_file).read_bytes()
+    result = asyncio.run(run(url, image, int(clients), float(start), float(seconds), path))
     print(json.dumps(result))

@@ -22,7 +22,16 @@ def free_port() -> int:
 def running_service(
     module: str, *, env: dict[str, str], port: int, ready_path: str = "/readyz", timeout: float = 60.0
 ) -> Iterator[str]:
-    """Run `python -m module` as its own process on loopback; yield its base URL once it is ready.
+    """Run `python -m module` as its own process on loopback; yield its base URL once it is ready."""
+    with running_process(module, env=env, port=port, ready_path=ready_path, timeout=timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_process(
+    module: str, *, env: dict[str, str], port: int, ready_path: str = "/readyz", timeout: float = 60.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As running_service, and the process too (for its pid: memory over a soak).
 
     Its output goes to a file, not a pipe: nobody reads a pipe while tests run, and a service that
     logs enough (one line per refused request under load) would block on a full pipe and hang.
@@ -44,7 +53,7 @@ def running_service(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{module} not ready within {timeout}s")
                 time.sleep(0.1)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             try:

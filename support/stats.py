@@ -12,3 +12,9 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 4),
         "max_ms": round(ordered[-1], 4),
     }
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of raw samples, in their own unit."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]

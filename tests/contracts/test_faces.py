@@ -7,7 +7,7 @@ from PIL import Image
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import CorruptImage, ImageTooLarge, UnsupportedImage
 from moodtune_vision.crop import NoFaceFound, detection_needed, extract_faces, fer_crop, looks_like_face_crop
-from moodtune_vision.decode import decode_image
+from moodtune_vision.decode import Picture, decode_image
 from moodtune_vision.detectors import FaceBox, Framing, make_detector
 
 
@@ -83,11 +83,13 @@ def test_detection_is_needed_per_mode_and_size() -> None:
 
 def test_no_face_in_a_photo_raises_no_face_found() -> None:
     with pytest.raises(NoFaceFound, match="no face found"):
-        extract_faces(np.full((300, 400), 128, np.uint8), mode=FaceMode.AUTO, detector=make_detector("haar"))
+        extract_faces(
+            Picture.of(np.full((300, 400), 128, np.uint8)), mode=FaceMode.AUTO, detector=make_detector("haar")
+        )
 
 
 def test_whole_mode_takes_the_image_as_the_face() -> None:
     faces = extract_faces(
-        np.full((300, 400), 128, np.uint8), mode=FaceMode.WHOLE, detector=make_detector("haar")
+        Picture.of(np.full((300, 400), 128, np.uint8)), mode=FaceMode.WHOLE, detector=make_detector("haar")
     )
     assert len(faces) == 1 and not faces[0].detected and faces[0].pixels.shape == (48, 48)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from moodtune_vision.detectors import FaceBox
-from support.faces import fer_samples, image_bytes, iou, scene_with_faces
+from moodtune_vision.detectors import DEFAULT_DETECTOR, FaceBox
+from support.faces import PORTRAIT, PORTRAIT_FACE, fer_samples, image_bytes, iou, scene_with_faces
 from tests.emotion.conftest import RunningService
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
@@ -77,6 +77,36 @@ def test_two_faces_are_both_returned_largest_first(
     assert len(body["faces"]) == 2
     assert [f["primary"] for f in body["faces"]] == [True, False]
     assert body["faces"][0]["box"]["width"] > body["faces"][1]["box"]["width"]
+
+
+def test_faces_in_a_real_colour_photo_are_found_where_they_are(service: RunningService) -> None:
+    portrait = Image.open(PORTRAIT).convert("RGB")
+    scene = Image.new("RGB", (1600, 700), color=(90, 110, 140))
+    scene.paste(portrait.resize((600, 600)), (40, 50))
+    scene.paste(portrait, (900, 120))
+    body = analyze(service, image_bytes(scene, "JPEG", quality=90)).json()
+    x, y, w, h = PORTRAIT_FACE
+    truths = [
+        FaceBox(
+            x=40 + round(x * 600 / 512),
+            y=50 + round(y * 600 / 512),
+            width=round(w * 600 / 512),
+            height=round(h * 600 / 512),
+        ),
+        FaceBox(x=900 + x, y=120 + y, width=w, height=h),
+    ]
+    boxes = [FaceBox(**face["box"]) for face in body["faces"]]
+    assert len(boxes) == 2 and [f["primary"] for f in body["faces"]] == [True, False]
+    assert iou(boxes[0], truths[0]) >= 0.5 and iou(boxes[1], truths[1]) >= 0.5
+
+
+def test_a_big_photo_is_answered_in_its_own_pixels(service: RunningService) -> None:
+    # 4096 px: decoded at a quarter of its size for detection (draft mode), boxed at full size.
+    big = Image.open(PORTRAIT).convert("RGB").resize((4096, 4096))
+    body = analyze(service, image_bytes(big, "JPEG", quality=85)).json()
+    assert body["image"] == {"width": 4096, "height": 4096}
+    truth = FaceBox(*(8 * v for v in PORTRAIT_FACE))
+    assert len(body["faces"]) == 1 and iou(FaceBox(**body["faces"][0]["box"]), truth) >= 0.5
 
 
 def test_no_face_is_a_clear_422(service: RunningService) -> None:
@@ -248,8 +278,11 @@ def test_health_readiness_card_and_metrics(service: RunningService) -> None:
     assert httpx.get(f"{service.url}/healthz").json()["status"] == "ok"
     ready = httpx.get(f"{service.url}/readyz").json()
     assert ready["ready"] is True and ready["details"]["device"] == "CPU"
+    assert ready["details"]["detector"] == DEFAULT_DETECTOR
+    assert ready["details"]["precision"]["reason"]  # float32 or bfloat16, and why
     card = httpx.get(f"{service.url}/v1/model").json()
     assert card["labels"] == LABELS and card["input"]["shape"] == [None, 48, 48, 1]
+    assert card["precision"] == ready["details"]["precision"] and card["face_detector"] == DEFAULT_DETECTOR
     metrics = httpx.get(f"{service.url}/metrics").text
     assert "inference_seconds_bucket" in metrics and "faces_classified_total" in metrics
 

@@ -1,10 +1,13 @@
 """The emotion-service reads its configuration from the environment, under the documented names."""
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from pydantic import ValidationError
 
 from emotion_service.settings import DEFAULT_MODEL, Settings
+from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
 
 
 def test_the_committed_model_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,3 +32,17 @@ def test_other_settings_keep_their_prefix(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("EMOTION_BATCH_MAX_WAIT_MS", "3.5")
     monkeypatch.setenv("BATCH_MAX_WAIT_MS", "99")
     assert Settings().batch_max_wait_ms == 3.5
+
+
+def test_the_detector_setting_offers_every_detector_and_defaults_to_the_default() -> None:
+    field = Settings.model_fields["face_detector"]
+    assert set(get_args(field.annotation)) == set(DETECTORS)
+    assert field.default == DEFAULT_DETECTOR
+
+
+def test_precision_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMOTION_PRECISION", "float32")
+    assert Settings().precision == "float32"
+    monkeypatch.setenv("EMOTION_PRECISION", "float8")
+    with pytest.raises(ValidationError):
+        Settings()

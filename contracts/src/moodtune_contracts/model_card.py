@@ -53,6 +53,9 @@ class Metrics(BaseModel):
     test: SplitMetrics | None = Field(None, description="FER2013 PrivateTest, when the data had it")
     train_accuracy: float | None = Field(None, description="the Training split, without augmentation")
     val_float16_weights_accuracy: float | None = Field(None, description="PublicTest with the stored weights")
+    val_bfloat16_accuracy: float | None = Field(
+        None, description="PublicTest with the model computing in bfloat16 (moodtune_vision.precision)"
+    )
     peers: list[PeerResult] = Field(default_factory=list)
 
 

@@ -12,8 +12,8 @@ from emotion_service.settings import Settings
 from moodtune_contracts.analysis import Box, EmotionAnalysis, FaceEmotion, FaceMode, ImageSize, ModelInfo
 from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.errors import ImageTooLarge, UnsupportedImage
-from moodtune_vision.crop import CROP_MAX_SIDE, Face, detection_needed, extract_faces
-from moodtune_vision.decode import grey_pixels, open_image
+from moodtune_vision.crop import CROP_MAX_SIDE, Face, detection_needed, faces_in_image
+from moodtune_vision.decode import open_image
 from moodtune_vision.detectors import FaceDetector
 
 # Declared types we accept; the bytes are checked again when decoded. Browsers and curl send
@@ -64,9 +64,8 @@ def crop_faces(
     image: Image.Image, *, mode: FaceMode, detector: FaceDetector, settings: Settings
 ) -> tuple[tuple[int, int], list[Face]]:
     """Decode the pixels and crop every face (CPU-bound)."""
-    grey = grey_pixels(image)
-    faces = extract_faces(grey, mode=mode, detector=detector)[: settings.max_faces]
-    return (grey.shape[1], grey.shape[0]), faces
+    decoded, faces = faces_in_image(image, mode=mode, detector=detector)
+    return decoded.size, faces[: settings.max_faces]
 
 
 async def find_faces(

@@ -1,18 +1,26 @@
-"""The emotion model: loaded once with its card, checked against the label contract, warmed up."""
+"""The emotion model: loaded once with its card, checked against the label contract, warmed up, and
+given the precision (float32 or bfloat16, per batch size) measured fastest on this machine."""
 
 import logging
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import keras
 import numpy as np
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
 from moodtune_contracts.model_card import ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
+from moodtune_vision.precision import cpu_has_amx, with_precision
+
+# bfloat16 serves only if it reads PublicTest within this of float32 (the card's measurement).
+BFLOAT16_MAX_ACCURACY_LOSS = 0.002
+PrecisionSetting = Literal["auto", "float32", "bfloat16"]
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +35,29 @@ def compute_device() -> str:
     return f"GPU ({gpus[0].name})" if gpus else "CPU"
 
 
+class ServingPrecision(BaseModel):
+    """What the classifier computes in, and why (shown in /readyz and /v1/model)."""
+
+    bfloat16_from_batch: int | None = Field(
+        description="batches of this many faces or more run in bfloat16, smaller ones in float32; "
+        "null: float32 for every batch"
+    )
+    reason: str
+    timings_ms: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="measured at start-up: batch size -> precision -> ms per call"
+    )
+
+
 @dataclass
 class EmotionClassifier:
     model: keras.Model
     card: ModelCard
     device: str
+    bfloat16: keras.Model | None = None  # a bfloat16 copy, for batches >= bfloat16_from
+    bfloat16_from: int | None = None
+    precision: ServingPrecision = field(
+        default_factory=lambda: ServingPrecision(bfloat16_from_batch=None, reason="float32: not chosen yet")
+    )
 
     @classmethod
     def load(cls, path: Path) -> "EmotionClassifier":
@@ -70,7 +96,11 @@ class EmotionClassifier:
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """(n, 48, 48) uint8 grey faces -> (n, 7) probabilities. Blocking: call off the event loop."""
         batch = faces.astype(np.float32)[..., None]
-        return np.asarray(self.model.predict_on_batch(batch), dtype=np.float32)
+        use_bfloat16 = (
+            self.bfloat16 is not None and self.bfloat16_from is not None and len(batch) >= self.bfloat16_from
+        )
+        model = self.bfloat16 if use_bfloat16 else self.model
+        return np.asarray(model.predict_on_batch(batch), dtype=np.float32)  # type: ignore[union-attr]
 
     def warm_up(self, batch_sizes: tuple[int, ...]) -> float:
         """Trace the model for the batch sizes it will see, so first requests are not slow."""
@@ -78,3 +108,74 @@ class EmotionClassifier:
         for size in batch_sizes:
             self.predict(np.zeros((size, FACE_SIZE, FACE_SIZE), dtype=np.uint8))
         return time.perf_counter() - started
+
+    def choose_precision(self, setting: PrecisionSetting, batch_sizes: tuple[int, ...]) -> ServingPrecision:
+        """float32, or bfloat16 for the batch sizes where it is measured faster here.
+
+        `auto` tries bfloat16 only where it can pay (a GPU, or a CPU with AMX) and only if the card
+        says it reads PublicTest within BFLOAT16_MAX_ACCURACY_LOSS of float32; then both are timed
+        on each batch size, and bfloat16 serves from the smallest size from which it is faster at
+        every larger size. On the one AMX CPU measured it was 2x slower at batch 1 and 1.5x faster
+        at 32 (benchmarks/RESULTS.md). `bfloat16` forces it for every batch; `float32` never.
+        """
+        if setting == "float32":
+            return self._set_precision(None, "float32: set by EMOTION_PRECISION")
+        loss = self._bfloat16_accuracy_loss()
+        if setting == "auto":
+            if not (self.device.startswith("GPU") or cpu_has_amx()):
+                return self._set_precision(
+                    None, "float32: no GPU and no AMX on this CPU, bfloat16 would be slower"
+                )
+            if loss is None:
+                return self._set_precision(None, "float32: the model card has no bfloat16 accuracy")
+            if loss > BFLOAT16_MAX_ACCURACY_LOSS:
+                return self._set_precision(
+                    None, f"float32: bfloat16 reads PublicTest {100 * loss:.2f} points lower (limit 0.2)"
+                )
+        self.bfloat16 = with_precision(self.model, "bfloat16")
+        if setting == "bfloat16":
+            return self._set_precision(1, "bfloat16: set by EMOTION_PRECISION")
+        timings = {size: self._time_both(size) for size in sorted(batch_sizes)}
+        start = None
+        for size in sorted(timings, reverse=True):
+            if timings[size]["bfloat16"] < timings[size]["float32"]:
+                start = size
+            else:
+                break
+        reason = (
+            f"bfloat16 from batch {start} (measured faster; PublicTest {100 * (loss or 0):.2f} points lower)"
+            if start
+            else "float32: bfloat16 measured no faster at any batch size"
+        )
+        return self._set_precision(start, reason, timings)
+
+    def _bfloat16_accuracy_loss(self) -> float | None:
+        bf16 = self.card.metrics.val_bfloat16_accuracy
+        return None if bf16 is None else self.card.metrics.val.accuracy - bf16
+
+    def _time_both(self, size: int, calls: int = 5) -> dict[str, float]:
+        batch = np.zeros((size, FACE_SIZE, FACE_SIZE, 1), dtype=np.float32)
+        result = {}
+        for name, model in (("float32", self.model), ("bfloat16", self.bfloat16)):
+            model.predict_on_batch(batch)  # type: ignore[union-attr]  # trace first
+            samples = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                model.predict_on_batch(batch)  # type: ignore[union-attr]
+                samples.append((time.perf_counter() - started) * 1000)
+            result[name] = round(statistics.median(samples), 2)
+        return result
+
+    def _set_precision(
+        self, bfloat16_from: int | None, reason: str, timings: dict[int, dict[str, float]] | None = None
+    ) -> ServingPrecision:
+        self.bfloat16_from = bfloat16_from
+        if bfloat16_from is None:
+            self.bfloat16 = None
+        self.precision = ServingPrecision(
+            bfloat16_from_batch=bfloat16_from,
+            reason=reason,
+            timings_ms={str(k): v for k, v in (timings or {}).items()},
+        )
+        log.info("precision: %s", reason)
+        return self.precision

@@ -58,9 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
+        timed_sizes = tuple(sorted({1, 2, 4, 8, 16, settings.batch_max_size}))
+        await asyncio.to_thread(classifier.choose_precision, settings.precision, timed_sizes)
         seconds = await asyncio.to_thread(classifier.warm_up, warm_sizes)
         detector = make_detector(settings.face_detector)
-        detector.detect(np.zeros((64, 64), dtype=np.uint8))  # load the cascade now, not on a request
+        # Load the detector's model now, not on a request (BlazeFace: one interpreter per worker
+        # thread, each made on that thread's first photo).
+        await asyncio.to_thread(detector.detect, np.zeros((64, 64), dtype=np.uint8))
         batcher: MicroBatcher | DirectClassifier
         if settings.micro_batching:
             batcher = MicroBatcher(
@@ -91,7 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine: Engine | None = request.app.state.engine
         if engine is None:
             return Readiness(ready=False, service=SERVICE)
-        details = {"model": engine.classifier.version, "device": engine.classifier.device}
+        details = {
+            "model": engine.classifier.version,
+            "device": engine.classifier.device,
+            "detector": engine.detector.name,
+            "precision": engine.classifier.precision.model_dump(),
+        }
         return Readiness(ready=True, service=SERVICE, details=details)
 
     app = create_service_app(

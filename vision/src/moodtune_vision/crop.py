@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import MoodtuneError
-from moodtune_vision.detectors import FaceBox, FaceDetector, Framing
+from moodtune_vision.decode import Picture, picture
+from moodtune_vision.detectors import DETECT_MAX_SIDE, FaceBox, FaceDetector, Framing
 
 FACE_SIZE = 48
 # A tight crop (FER2013 itself, or a user's own face crop) is small and square-ish: detecting a face
@@ -46,8 +48,8 @@ def detection_needed(width: int, height: int, mode: FaceMode) -> bool:
 
 def fer_crop(grey: np.ndarray, box: FaceBox, *, framing: Framing = UNCHANGED) -> np.ndarray:
     """The FER-style square for a box (see Framing), edge-padded where it leaves the image, 48x48."""
-    side = max(1, int(round(max(box.width, box.height) * framing.scale)))
-    cx, cy = box.x + box.width / 2, box.y + box.height / 2 + framing.shift_y * box.height
+    cx, cy, exact_side = framing.square(box)
+    side = max(1, int(round(exact_side)))
     left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
     pad = max(0, -left, -top, left + side - grey.shape[1], top + side - grey.shape[0])
     padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else grey
@@ -65,17 +67,39 @@ def resize_face(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(square, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
 
 
-def extract_faces(grey: np.ndarray, *, mode: FaceMode, detector: FaceDetector) -> list[Face]:
-    """Every face as a model-ready 48x48 crop, the largest (primary) first."""
-    height, width = grey.shape[:2]
+def extract_faces(picture: Picture, *, mode: FaceMode, detector: FaceDetector) -> list[Face]:
+    """Every face as a model-ready 48x48 crop, the largest (primary) first; boxes in the upright
+    original's pixels (a picture decoded at reduced size is cropped at that size: see `picture`)."""
+    width, height = picture.size
     if not detection_needed(width, height, mode):
         whole = FaceBox(x=0, y=0, width=width, height=height)
-        return [Face(box=whole, pixels=resize_face(grey), detected=False)]
-    boxes = detector.detect(grey)
+        return [Face(box=whole, pixels=resize_face(picture.grey), detected=False)]
+    boxes = detector.detect(picture.pixels)
     if not boxes:
         raise NoFaceFound(
             "no face found in the image; use a well-lit, frontal photo, or send a tight face crop "
             "with face=whole",
             details={"width": width, "height": height, "mode": mode.value},
         )
-    return [Face(box=b, pixels=fer_crop(grey, b, framing=detector.framing), detected=True) for b in boxes]
+    sx, sy = picture.scale
+    return [
+        Face(
+            box=FaceBox(
+                x=round(b.x * sx), y=round(b.y * sy), width=round(b.width * sx), height=round(b.height * sy)
+            ),
+            pixels=fer_crop(picture.grey, b, framing=detector.framing),
+            detected=True,
+        )
+        for b in boxes
+    ]
+
+
+def faces_in_image(
+    image: Image.Image, *, mode: FaceMode, detector: FaceDetector
+) -> tuple[Picture, list[Face]]:
+    """An opened image's faces, decoded as detection needs it (a big JPEG at reduced size: see
+    `picture`). The one path from an image to model inputs, for serving and for training's `--extra`."""
+    width, height = image.size
+    reduce_to = DETECT_MAX_SIDE if detection_needed(width, height, mode) else None
+    decoded = picture(image, reduce_to=reduce_to)
+    return decoded, extract_faces(decoded, mode=mode, detector=detector)

@@ -1,12 +1,15 @@
-"""Image bytes to an upright grey array: the format and size are checked before any pixel is decoded.
+"""Image bytes to an upright picture (colour for the detector, grey for the classifier): the format
+and size are checked before any pixel is decoded.
 
 Used by the emotion-service for uploads and by the training job for `--extra` images.
 """
 
 import io
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -14,6 +17,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from moodtune_contracts.errors import CorruptImage, ImageTooLarge, MoodtuneError, UnsupportedImage
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF"})
+# Modes with no colour: kept grey, so detection and cropping skip a conversion.
+GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
 def open_image(data: bytes, *, max_pixels: int) -> Image.Image:
@@ -37,18 +42,68 @@ def open_image(data: bytes, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def grey_pixels(image: Image.Image) -> np.ndarray:
-    """An opened image's pixels (GIF: the first frame), turned upright by EXIF, as grey uint8."""
+@dataclass(frozen=True)
+class Picture:
+    """An upright image ready for detection and cropping.
+
+    `pixels` is RGB (H, W, 3), or grey (H, W) when the source has no colour; `grey` is the same
+    picture in grey (Pillow's ITU-R 601 luma), the classifier's input. A big JPEG that only needs
+    detecting is decoded at a reduced size (see `reduce_to`); `scale` maps its pixels back to the
+    upright original's, whose size is `size`.
+    """
+
+    pixels: np.ndarray
+    grey: np.ndarray
+    size: tuple[int, int]  # the upright original's width, height
+    scale: tuple[float, float] = (1.0, 1.0)  # original pixels per decoded pixel, x and y
+
+    @classmethod
+    def of(cls, pixels: np.ndarray) -> "Picture":
+        """An array already in memory (grey or RGB uint8), at full size."""
+        grey = pixels if pixels.ndim == 2 else np.asarray(Image.fromarray(pixels).convert("L"))
+        return cls(pixels=pixels, grey=grey, size=(pixels.shape[1], pixels.shape[0]))
+
+
+def picture(image: Image.Image, *, reduce_to: int | None = None) -> Picture:
+    """An opened image's pixels (GIF: the first frame), turned upright by EXIF.
+
+    With `reduce_to`, a JPEG larger than that on its longer side is decoded by Pillow's draft mode
+    at the smallest of 1/2, 1/4 or 1/8 scale that keeps its longer side at least `reduce_to`: an
+    8x smaller decode costs a fraction of the full one, and detection and the 48x48 crop need no
+    more (the detector works on at most DETECT_MAX_SIDE pixels; a face it accepts is still wider
+    than 48 px there).
+    """
     with _image_errors():
         image.seek(0)
+        width, height = image.size
+        if reduce_to and image.format == "JPEG" and max(width, height) >= 2 * reduce_to:
+            ratio = reduce_to / max(width, height)
+            image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
         image.load()
+        scale = (width / image.size[0], height / image.size[1])
         upright = ImageOps.exif_transpose(image) or image
-        return np.asarray(upright.convert("L"), dtype=np.uint8)
+        if upright.size != image.size:  # turned by 90 degrees: x and y swap
+            scale, (width, height) = (scale[1], scale[0]), (height, width)
+        if upright.mode in GREY_MODES:
+            grey = np.asarray(upright.convert("L"), dtype=np.uint8)
+            return Picture(pixels=grey, grey=grey, size=(width, height), scale=scale)
+        rgb = upright.convert("RGB")
+        return Picture(
+            pixels=np.asarray(rgb, dtype=np.uint8),
+            grey=np.asarray(rgb.convert("L"), dtype=np.uint8),
+            size=(width, height),
+            scale=scale,
+        )
+
+
+def decode_picture(data: bytes, *, max_pixels: int, reduce_to: int | None = None) -> Picture:
+    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright `Picture`."""
+    return picture(open_image(data, max_pixels=max_pixels), reduce_to=reduce_to)
 
 
 def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
-    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright grey uint8 array."""
-    return grey_pixels(open_image(data, max_pixels=max_pixels))
+    """Bytes of a JPEG/PNG/WebP/BMP/GIF (first frame) to an upright grey uint8 array, full size."""
+    return decode_picture(data, max_pixels=max_pixels).grey
 
 
 @contextmanager

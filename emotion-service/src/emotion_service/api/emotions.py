@@ -9,6 +9,7 @@ from pydantic import Field
 from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
 from emotion_service.api.deps import EngineDep
+from emotion_service.classifier import ServingPrecision
 from emotion_service.errors import TooManyImages
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
@@ -82,9 +83,16 @@ async def analyze_images(
 
 class ServedModelCard(ModelCard):
     device: str = Field(description="where inference runs: CPU, or the GPU TensorFlow sees")
+    precision: ServingPrecision = Field(description="float32 or bfloat16 per batch size, chosen at start-up")
+    face_detector: str = Field(description="the detector that finds faces in photos (EMOTION_FACE_DETECTOR)")
 
 
 @router.get("/model", operation_id="modelCard", summary="The served model's card")
 async def model_card(engine: EngineDep) -> ServedModelCard:
     classifier = engine.classifier
-    return ServedModelCard(**classifier.card.model_dump(), device=classifier.device)
+    return ServedModelCard(
+        **classifier.card.model_dump(),
+        device=classifier.device,
+        precision=classifier.precision,
+        face_detector=engine.detector.name,
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from moodtune_contracts.model_card import ModelCard
+from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
 from training.emotion import card as card_md
 from training.emotion.architectures import ARCHITECTURES, get_architecture
 from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_overrides
@@ -41,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--extra", type=Path, help="extra labelled images: DIR/<emotion>/*")
     t.add_argument(
-        "--face-detector", default="mtcnn", choices=["mtcnn", "haar"], help="as the emotion-service's setting"
+        "--face-detector",
+        default=DEFAULT_DETECTOR,
+        choices=sorted(DETECTORS),
+        help="as the emotion-service's setting (same default)",
     )
     t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     t.add_argument(
@@ -92,6 +96,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     # Imported here so `compare` and `--help` work without loading a deep-learning backend.
     import keras
 
+    from moodtune_vision.precision import with_precision
     from training.emotion.data import extend_with_images, load_fer
     from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
     from training.emotion.export import export, git_commit, write_card
@@ -175,13 +180,18 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     reloaded = keras.models.load_model(model_path)
     stored = evaluate_split(reloaded, data.val, tta=recipe.tta)
     full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
+    # As the emotion-service computes when it chooses bfloat16 (it serves bfloat16 only if this holds).
+    in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=recipe.tta)
+    full_card.metrics.val_bfloat16_accuracy = in_bfloat16["accuracy"]
     write_card(full_card, args.out / "artifact")
     (args.out / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
     log.info(
-        "%s: PublicTest accuracy %.4f (float16 weights %.4f), macro-F1 %.4f after %d epochs -> %s",
+        "%s: PublicTest accuracy %.4f (float16 weights %.4f, bfloat16 compute %.4f), macro-F1 %.4f "
+        "after %d epochs -> %s",
         title,
         evaluation["val"]["accuracy"],
         stored["accuracy"],
+        in_bfloat16["accuracy"],
         evaluation["val"]["macro_f1"],
         result.epochs_trained,
         model_path,

@@ -23,8 +23,8 @@ from PIL import Image
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.emotions import EMOTIONS, FER2013_CSV_INDEX
 from moodtune_contracts.errors import MoodtuneError
-from moodtune_vision.crop import FACE_SIZE, extract_faces
-from moodtune_vision.decode import decode_image
+from moodtune_vision.crop import FACE_SIZE, faces_in_image
+from moodtune_vision.decode import open_image
 from moodtune_vision.detectors import FaceDetector
 from training.files import file_sha256
 
@@ -220,8 +220,8 @@ def extend_with_images(data: FerData, extra: Path, *, detector: FaceDetector) ->
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = file.relative_to(extra).as_posix()
             try:
-                grey = decode_image(file.read_bytes(), max_pixels=EXTRA_MAX_PIXELS)
-                face = extract_faces(grey, mode=FaceMode.AUTO, detector=detector)[0]
+                image = open_image(file.read_bytes(), max_pixels=EXTRA_MAX_PIXELS)
+                face = faces_in_image(image, mode=FaceMode.AUTO, detector=detector)[1][0]
             except MoodtuneError as exc:
                 (report.no_face if exc.code == "no_face" else report.unreadable).append(name)
                 continue

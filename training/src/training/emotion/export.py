@@ -18,7 +18,7 @@ import numpy as np
 from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import InputContract, ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
-from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
+from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector
 from training.emotion import card as card_md
 from training.files import file_sha256
 
@@ -77,7 +77,7 @@ def input_contract() -> InputContract:
             "face_crop": {
                 "implementation": "moodtune_vision (extract_faces / fer_crop)",
                 "size": FACE_SIZE,
-                "framing": {name: asdict(cls.framing) for name, cls in DETECTORS.items()},
+                "framing": {name: asdict(make_detector(name).framing) for name in DETECTORS},
                 "detector": (
                     f"{DEFAULT_DETECTOR} by default (EMOTION_FACE_DETECTOR); a tight crop is used whole"
                 ),
