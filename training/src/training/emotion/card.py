@@ -83,7 +83,13 @@ def render(card: ModelCard) -> str:
         f"- Accuracy **{val.accuracy:.2%}** (study's {card.architecture}: {study.val_accuracy:.2%}); "
         f"macro-F1 **{val.macro_f1:.4f}**; test-time flip averaging: {'on' if recipe['tta'] else 'off'}.",
         f"- Training-split accuracy {train_accuracy:.2%}; accuracy with the stored float16 weights "
-        f"{stored if stored is not None else nan:.2%}.",
+        f"{stored if stored is not None else nan:.2%}"
+        + (
+            f"; computing in bfloat16 {card.metrics.val_bfloat16_accuracy:.2%}"
+            if card.metrics.val_bfloat16_accuracy is not None
+            else ""
+        )
+        + ".",
         "",
         "| class | precision | recall | F1 | support |",
         "|---|---:|---:|---:|---:|",
