@@ -35,7 +35,8 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
 def misbehaving_service(
     *, status: int = 200, delay_s: float = 0.0, body: Any = None
 ) -> tuple[FastAPI, list[dict[str, str]]]:
-    """Answers every POST with `status` and `body` after `delay_s`; records each request's headers."""
+    """Answers every POST with `status` and `body` after `delay_s`; records each request's headers
+    (and its body, under the key "body", decoded as latin-1)."""
     app = FastAPI()
     seen: list[dict[str, str]] = []
 
@@ -45,8 +46,7 @@ def misbehaving_service(
 
     @app.post("/{path:path}")
     async def anything(path: str, request: Request) -> JSONResponse:
-        seen.append(dict(request.headers))
-        await request.body()
+        seen.append({**request.headers, "body": (await request.body()).decode("latin-1")})
         if delay_s:
             import asyncio
 

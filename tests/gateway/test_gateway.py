@@ -123,11 +123,15 @@ def test_recommender_down_is_503_naming_it(stack: Stack) -> None:
     assert response.json()["error"]["details"]["service"] == "recommender-service"
 
 
-def test_a_slow_emotion_service_is_504_naming_it_fake_upstream() -> None:
+def test_a_slow_emotion_service_is_504_naming_it_fake_upstream(stack: Stack) -> None:
     slow, _ = misbehaving_service(delay_s=3.0)
     with (
         serve_in_thread(slow) as url,
-        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_EMOTION_TIMEOUT_S="0.5") as gw,
+        start_gateway(
+            GATEWAY_EMOTION_URL=url,
+            GATEWAY_EMOTION_TIMEOUT_S="0.5",
+            GATEWAY_RECOMMENDER_URL=stack.recommender,
+        ) as gw,
     ):
         response = recommend(gw, b"\xff\xd8 any bytes")
     assert response.status_code == 504
@@ -138,9 +142,12 @@ def test_a_slow_emotion_service_is_504_naming_it_fake_upstream() -> None:
     }
 
 
-def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream() -> None:
+def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream(stack: Stack) -> None:
     broken, seen = misbehaving_service(status=500, body={"detail": "kaput"})
-    with serve_in_thread(broken) as url, start_gateway(GATEWAY_EMOTION_URL=url) as gw:
+    with (
+        serve_in_thread(broken) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender) as gw,
+    ):
         response = httpx.post(
             f"{gw}/recommend",
             files={"image": ("a.jpg", b"x", "image/jpeg")},
@@ -149,6 +156,76 @@ def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream()
     assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_error"
     assert response.json()["request_id"] == "trace-42" and response.headers["x-request-id"] == "trace-42"
     assert seen and seen[0]["x-request-id"] == "trace-42"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"genres": "polka-metal"}, 422, "unknown_genre"),
+        ({"genres": ""}, 422, "unknown_genre"),
+        ({"year_from": 1990}, 422, "unsupported_filter"),
+    ],
+)
+def test_filters_that_cannot_succeed_fail_before_the_model_runs_fake_upstream(
+    stack: Stack, params: dict[str, str | int], status: int, code: str
+) -> None:
+    emotion, seen = misbehaving_service(status=500)
+    with (
+        serve_in_thread(emotion) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender) as gw,
+    ):
+        response = httpx.post(
+            f"{gw}/recommend", files={"image": ("a.jpg", b"\xff\xd8 any bytes", "image/jpeg")}, params=params
+        )
+    assert response.status_code == status and response.json()["error"]["code"] == code
+    assert seen == []  # the emotion-service was never asked
+
+
+def test_a_recommender_that_is_down_is_found_before_the_model_runs_fake_upstream() -> None:
+    emotion, seen = misbehaving_service(status=500)
+    with (
+        serve_in_thread(emotion) as url,
+        start_gateway(
+            GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=f"http://127.0.0.1:{free_port()}"
+        ) as gw,
+    ):
+        response = recommend(gw, b"\xff\xd8 any bytes")
+    assert (
+        response.status_code == 503
+        and response.json()["error"]["details"]["service"] == "recommender-service"
+    )
+    assert seen == []
+
+
+def test_more_than_20_genres_is_a_422_not_a_500(stack: Stack) -> None:
+    response = httpx.post(
+        f"{stack.gateway}/recommend",
+        files={"image": ("a.jpg", b"x", "image/jpeg")},
+        params=[("genres", f"g{i}") for i in range(21)],
+    )
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_input"
+    assert "genres" in response.json()["error"]["message"]
+
+
+def test_the_callers_filename_is_not_forwarded_fake_upstream(stack: Stack) -> None:
+    emotion, seen = misbehaving_service(status=500)
+    hostile = '"quoted"; name="evil"\x01 selfie.jpg'
+    with (
+        serve_in_thread(emotion) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender) as gw,
+    ):
+        response = httpx.post(
+            f"{gw}/recommend", files={"image": (hostile, b"\xff\xd8 bytes", "IMAGE/JPEG; x=1")}
+        )
+        # A part header the gateway itself cannot parse is its own clear 400, not the upstream's.
+        too_long = httpx.post(
+            f"{gw}/recommend", files={"image": ('"' + "q" * 5000, b"\xff\xd8", "image/jpeg")}
+        )
+    assert len(seen) == 1, response.text
+    assert 'filename="upload"' in seen[0]["body"] and "evil" not in seen[0]["body"]
+    assert "Content-Type: image/jpeg\r\n" in seen[0]["body"]
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "http_error"
+    assert "service" not in too_long.json()["error"]["details"]
 
 
 def test_the_page_and_its_assets_are_served(stack: Stack) -> None:

@@ -1,8 +1,9 @@
 """The recommender-service's request and response: served by it, sent and read by the gateway."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from moodtune_contracts.catalog_schema import ClusterProfile, EmotionMappingEntry
 from moodtune_contracts.emotions import EMOTIONS
@@ -23,9 +24,30 @@ class TrackFilters(BaseModel):
     year_to: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
 
 
+class FilterCheck(BaseModel):
+    """The filters can be applied to this catalog."""
+
+    ok: bool = True
+    catalog_version: str
+
+
 class RecommendationRequest(TrackFilters):
-    emotion: EmotionName | None = Field(None, description="one emotion; or give `probabilities`")
-    probabilities: dict[EmotionName, float] | None = Field(
+    # Exactly one of `emotion` and `probabilities` (checked by mood.emotion_vector); the schema says
+    # so with oneOf, and neither may be null: leave the other one out.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["emotion"], "not": {"required": ["probabilities"]}},
+                {"required": ["probabilities"], "not": {"required": ["emotion"]}},
+            ]
+        },
+    )
+
+    emotion: EmotionName | SkipJsonSchema[None] = Field(
+        None, description="one emotion; or give `probabilities`"
+    )
+    probabilities: dict[EmotionName, float] | SkipJsonSchema[None] = Field(
         None,
         description="probability of each emotion (missing ones count as 0; must sum to 1)",
         examples=[{"sad": 0.7, "neutral": 0.2, "fear": 0.1}],
@@ -33,6 +55,15 @@ class RecommendationRequest(TrackFilters):
     policy: Policy = Field(Policy.MATCH, description="`match` the mood or `uplift` a negative one")
     limit: int = Field(20, ge=1, le=100)
     page: int = Field(1, ge=1, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("emotion", "probabilities"):
+                if key in data and data[key] is None:
+                    raise ValueError(f"`{key}` may not be null; leave it out and give the other one")
+        return data
 
 
 class AudioFeatures(BaseModel):

@@ -56,7 +56,9 @@ class EmotionClassifier:
     bfloat16: keras.Model | None = None  # a bfloat16 copy, for batches >= bfloat16_from
     bfloat16_from: int | None = None
     precision: ServingPrecision = field(
-        default_factory=lambda: ServingPrecision(bfloat16_from_batch=None, reason="float32: not chosen yet")
+        default_factory=lambda: ServingPrecision(
+            bfloat16_from_batch=None, reason="float32 until the precision is chosen (measured after start-up)"
+        )
     )
 
     @classmethod
@@ -96,11 +98,10 @@ class EmotionClassifier:
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """(n, 48, 48) uint8 grey faces -> (n, 7) probabilities. Blocking: call off the event loop."""
         batch = faces.astype(np.float32)[..., None]
-        use_bfloat16 = (
-            self.bfloat16 is not None and self.bfloat16_from is not None and len(batch) >= self.bfloat16_from
-        )
-        model = self.bfloat16 if use_bfloat16 else self.model
-        return np.asarray(model.predict_on_batch(batch), dtype=np.float32)  # type: ignore[union-attr]
+        # Read once: the precision may be chosen on another thread while the service answers.
+        bfloat16, start = self.bfloat16, self.bfloat16_from
+        model = bfloat16 if bfloat16 is not None and start is not None and len(batch) >= start else self.model
+        return np.asarray(model.predict_on_batch(batch), dtype=np.float32)
 
     def warm_up(self, batch_sizes: tuple[int, ...]) -> float:
         """Trace the model for the batch sizes it will see, so first requests are not slow."""
@@ -132,10 +133,11 @@ class EmotionClassifier:
                 return self._set_precision(
                     None, f"float32: bfloat16 reads PublicTest {100 * loss:.2f} points lower (limit 0.2)"
                 )
-        self.bfloat16 = with_precision(self.model, "bfloat16")
+        copy = with_precision(self.model, "bfloat16")
         if setting == "bfloat16":
+            self.bfloat16 = copy
             return self._set_precision(1, "bfloat16: set by EMOTION_PRECISION")
-        timings = {size: self._time_both(size) for size in sorted(batch_sizes)}
+        timings = {size: self._time_both(size, copy) for size in sorted(batch_sizes)}
         start = None
         for size in sorted(timings, reverse=True):
             if timings[size]["bfloat16"] < timings[size]["float32"]:
@@ -147,21 +149,23 @@ class EmotionClassifier:
             if start
             else "float32: bfloat16 measured no faster at any batch size"
         )
+        if start is not None:
+            self.bfloat16 = copy  # before bfloat16_from (set next): predict() needs both
         return self._set_precision(start, reason, timings)
 
     def _bfloat16_accuracy_loss(self) -> float | None:
         bf16 = self.card.metrics.val_bfloat16_accuracy
         return None if bf16 is None else self.card.metrics.val.accuracy - bf16
 
-    def _time_both(self, size: int, calls: int = 5) -> dict[str, float]:
+    def _time_both(self, size: int, bfloat16: keras.Model, calls: int = 5) -> dict[str, float]:
         batch = np.zeros((size, FACE_SIZE, FACE_SIZE, 1), dtype=np.float32)
         result = {}
-        for name, model in (("float32", self.model), ("bfloat16", self.bfloat16)):
-            model.predict_on_batch(batch)  # type: ignore[union-attr]  # trace first
+        for name, model in (("float32", self.model), ("bfloat16", bfloat16)):
+            model.predict_on_batch(batch)  # trace first
             samples = []
             for _ in range(calls):
                 started = time.perf_counter()
-                model.predict_on_batch(batch)  # type: ignore[union-attr]
+                model.predict_on_batch(batch)
                 samples.append((time.perf_counter() - started) * 1000)
             result[name] = round(statistics.median(samples), 2)
         return result
@@ -171,7 +175,7 @@ class EmotionClassifier:
     ) -> ServingPrecision:
         self.bfloat16_from = bfloat16_from
         if bfloat16_from is None:
-            self.bfloat16 = None
+            self.bfloat16 = None  # after bfloat16_from: predict() never sees one without the other
         self.precision = ServingPrecision(
             bfloat16_from_batch=bfloat16_from,
             reason=reason,

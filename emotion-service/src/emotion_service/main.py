@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -56,15 +57,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Where start-up goes, phase by phase (seconds; in /readyz and the log).
+        phases: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            phases[name] = round(now - clock, 2)
+            clock = now
+
         classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
+        lap("load_model")
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
-        timed_sizes = tuple(sorted({1, 2, 4, 8, 16, settings.batch_max_size}))
-        await asyncio.to_thread(classifier.choose_precision, settings.precision, timed_sizes)
-        seconds = await asyncio.to_thread(classifier.warm_up, warm_sizes)
+        timed_sizes = tuple(sorted({1, 4, 8, 16, settings.batch_max_size}))
+        if settings.precision != "auto":
+            await asyncio.to_thread(classifier.choose_precision, settings.precision, timed_sizes)
+            lap("choose_precision")
+        await asyncio.to_thread(classifier.warm_up, warm_sizes)
+        lap("warm_up")
         detector = make_detector(settings.face_detector)
-        # Load the detector's model now, not on a request (BlazeFace: one interpreter per worker
-        # thread, each made on that thread's first photo).
+        # Load the detector's models now, not on a request (for the default chain that includes
+        # MTCNN's; BlazeFace makes one interpreter per worker thread, on that thread's first photo).
         await asyncio.to_thread(detector.detect, np.zeros((64, 64), dtype=np.uint8))
+        lap("load_detector")
         batcher: MicroBatcher | DirectClassifier
         if settings.micro_batching:
             batcher = MicroBatcher(
@@ -77,18 +93,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             batcher = DirectClassifier(classifier.predict, observe=observe)
         batcher.start()
         freeze_loaded_heap()
+        lap("start_batcher")
+        app.state.startup_seconds = phases
         app.state.engine = Engine(
             classifier=classifier, batcher=batcher, detector=detector, settings=settings
         )
         log.info(
-            "model %s loaded on %s, warmed up for batches %s in %.1fs",
+            "model %s on %s, detector %s, ready after %.1fs: %s",
             classifier.version,
             classifier.device,
-            warm_sizes,
-            seconds,
+            detector.name,
+            sum(phases.values()),
+            phases,
         )
+        # `auto` is decided once the service is ready: timing float32 against bfloat16 costs ~15 s
+        # here (each precision traced per batch size), so the service answers in float32 meanwhile
+        # and switches when the measurement says so (/readyz shows which, and why).
+        measuring = None
+        if settings.precision == "auto":
+            measuring = asyncio.create_task(
+                asyncio.to_thread(classifier.choose_precision, "auto", timed_sizes)
+            )
         yield
         app.state.engine = None
+        if measuring is not None and not measuring.done():
+            await asyncio.wait([measuring], timeout=60)  # a thread cannot be cancelled: let it end
         await batcher.stop()
 
     async def readiness(request: Request) -> Readiness:
@@ -100,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "device": engine.classifier.device,
             "detector": engine.detector.name,
             "precision": engine.classifier.precision.model_dump(),
+            "startup_seconds": request.app.state.startup_seconds,
         }
         return Readiness(ready=True, service=SERVICE, details=details)
 
@@ -114,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[emotions.router],
         lifespan=lifespan,
         max_body_bytes=settings.max_request_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     app.state.settings = settings
     app.state.engine = None

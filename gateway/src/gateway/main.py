@@ -14,6 +14,7 @@ from gateway.openapi import fix_upload_schemas
 from gateway.settings import Settings
 from gateway.upstream import Upstream
 from moodtune_service_kit.app import create_service_app
+from moodtune_service_kit.errors import document_malformed_bodies
 from moodtune_service_kit.health import Readiness
 from moodtune_service_kit.metrics import Metrics
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[recommend.router, playlists.router, web.router],
         lifespan=lifespan,
         max_body_bytes=max_request,
+        body_timeout_s=settings.body_timeout_s,
         openapi_tags=[
             {"name": "recommend", "description": "A photo in, the emotion and songs out"},
             {"name": "playlists", "description": "Save songs to the user's Spotify account"},
@@ -93,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routes=app.routes,
                 tags=app.openapi_tags,
             )
-            app.openapi_schema = fix_upload_schemas(schema)
+            app.openapi_schema = document_malformed_bodies(fix_upload_schemas(schema))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

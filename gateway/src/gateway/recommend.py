@@ -1,5 +1,6 @@
 """The product's use case: a photo in, the primary face's emotion and songs for it out."""
 
+import re
 from typing import Any
 
 from gateway.schemas import DetectedFace, Recommendation
@@ -8,11 +9,17 @@ from moodtune_contracts.analysis import EmotionAnalysis
 from moodtune_contracts.errors import ImageTooLarge
 from moodtune_contracts.recommendations import RecommendationResponse, TrackFilters
 
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
+
+
+def forwarded_type(content_type: str | None) -> str:
+    declared = (content_type or "").split(";")[0].strip().lower()
+    return declared if MEDIA_TYPE.fullmatch(declared) else "application/octet-stream"
+
 
 async def recommend_for_image(
     *,
     image: bytes,
-    filename: str | None,
     content_type: str | None,
     face_mode: str,
     policy: str,
@@ -27,7 +34,12 @@ async def recommend_for_image(
             f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
             details={"bytes": len(image), "max_bytes": max_upload_bytes},
         )
-    files = {"image": (filename or "upload", image, content_type or "application/octet-stream")}
+    # What cannot succeed fails before the model runs: the filters are checked against the catalog
+    # (unknown genre, years it lacks: 422), which also finds a recommender that is down (503).
+    await recommender.post("/v1/filters/check", json=filters.model_dump(exclude_defaults=True))
+    # Only what the emotion-service needs: not the caller's filename, and a declared type that is
+    # a plain media type (anything else is sent as octet-stream, and the bytes decide).
+    files = {"image": ("upload", image, forwarded_type(content_type))}
     analysis = EmotionAnalysis.model_validate(
         await emotion.post("/v1/emotions", files=files, params={"face": face_mode})
     )

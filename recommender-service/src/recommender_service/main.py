@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
         routers=[recommendations.router],
         lifespan=lifespan,
+        body_timeout_s=settings.body_timeout_s,  # JSON bodies: the kit's 1 MiB limit
     )
     app.state.settings = settings
     app.state.catalog = None

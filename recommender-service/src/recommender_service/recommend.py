@@ -9,6 +9,7 @@ from moodtune_contracts.recommendations import (
     RecommendationRequest,
     RecommendationResponse,
     Track,
+    TrackFilters,
 )
 from recommender_service.catalog import Catalog, TrackFilter
 from recommender_service.settings import Settings
@@ -18,14 +19,7 @@ def recommend(
     *, request: RecommendationRequest, catalog: Catalog, settings: Settings
 ) -> RecommendationResponse:
     vector = emotion_vector(emotion=request.emotion, probabilities=request.probabilities)
-    track_filter = TrackFilter(
-        genres=tuple(request.genres),
-        exclude_explicit=request.exclude_explicit,
-        min_popularity=request.min_popularity,
-        year_from=request.year_from,
-        year_to=request.year_to,
-    )
-    catalog.check_filter(track_filter)
+    track_filter = checked_filter(request, catalog)
     mood_plan = plan(
         vector=vector,
         policy=request.policy,
@@ -54,6 +48,19 @@ def recommend(
         tracks=tracks,
         catalog_version=catalog.manifest.version,
     )
+
+
+def checked_filter(filters: TrackFilters, catalog: Catalog) -> TrackFilter:
+    """The request's filters, checked against this catalog (unknown genre, years it lacks: 422)."""
+    track_filter = TrackFilter(
+        genres=tuple(filters.genres),
+        exclude_explicit=filters.exclude_explicit,
+        min_popularity=filters.min_popularity,
+        year_from=filters.year_from,
+        year_to=filters.year_to,
+    )
+    catalog.check_filter(track_filter)
+    return track_filter
 
 
 def explain(mood_plan: MoodPlan, catalog: Catalog) -> Explanation:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
-from moodtune_service_kit.errors import install_error_handlers
+from moodtune_service_kit.errors import document_malformed_bodies, install_error_handlers
 from moodtune_service_kit.health import Readiness, health_router
 from moodtune_service_kit.logs import configure_logging
 from moodtune_service_kit.metrics import Metrics
@@ -23,11 +23,13 @@ def create_service_app(
     readiness: Callable[[Request], Awaitable[Readiness]],
     routers: Sequence[APIRouter],
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-    max_body_bytes: int | None = None,
+    max_body_bytes: int = 1024 * 1024,
+    body_timeout_s: float = 30.0,
     **fastapi_args: Any,
 ) -> FastAPI:
-    """The app with logging, the error shape, `/healthz` `/readyz` `/metrics`, the routers, an
-    optional body limit (uploads then stay in memory up to it) and request ids + metrics outermost."""
+    """The app with logging, the error shape, `/healthz` `/readyz` `/metrics`, the routers, the
+    body limit and read timeout (uploads stay in memory up to the limit), and outermost the edge:
+    request ids, security headers, metrics, the last word on failures."""
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,8 +47,15 @@ def create_service_app(
     app.include_router(health_router(service=service, readiness=readiness, metrics=metrics))
     for router in routers:
         app.include_router(router)
-    if max_body_bytes is not None:
-        keep_uploads_in_memory(max_body_bytes)
-        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    keep_uploads_in_memory(max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, read_timeout_s=body_timeout_s)
     app.add_middleware(EdgeMiddleware, metrics=metrics)  # outermost: ids and metrics for every answer
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_malformed_bodies(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

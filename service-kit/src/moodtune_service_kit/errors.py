@@ -1,7 +1,6 @@
 """Every failure as the one ErrorResponse shape (moodtune_contracts.errors); nothing escapes as a bare
 500 page."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,13 +23,17 @@ class PayloadTooLarge(MoodtuneError):
     code = "payload_too_large"
 
 
+class RequestTimeout(MoodtuneError):
+    status_code = 408
+    code = "request_timeout"
+
+
 def _error(status: int, body: ErrorResponse, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to the one ErrorResponse shape; nothing escapes as a bare 500 page."""
-    log = logging.getLogger("moodtune.errors")
 
     @app.exception_handler(MoodtuneError)
     async def domain_error(request: Request, exc: MoodtuneError) -> JSONResponse:
@@ -58,11 +61,21 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return _error(exc.status_code, body, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        body = ErrorResponse(
-            error=ErrorDetail(code="internal_error", message="unexpected server error"),
-            request_id=request_id_var.get(),
-        )
-        return _error(500, body)
+    # An unexpected exception is answered by EdgeMiddleware (outermost), where the request id is
+    # still known: a handler here would run in Starlette's ServerErrorMiddleware, outside it.
+
+
+MALFORMED_BODY = {
+    "description": "Malformed body: not JSON, not UTF-8, or broken multipart (`http_error`)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
+def document_malformed_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the 400 that FastAPI gives for a body it cannot parse to every operation that takes one:
+    FastAPI answers it but does not document it."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("400", MALFORMED_BODY)
+    return schema

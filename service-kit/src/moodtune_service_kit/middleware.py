@@ -2,19 +2,29 @@
 request ids in and out and metrics per route (`EdgeMiddleware`), and the request body limit
 (`BodyLimitMiddleware`)."""
 
-import random
+import asyncio
+import logging
 import time
 
 from starlette.formparsers import MultiPartParser
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from moodtune_service_kit.errors import PayloadTooLarge
+from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
+from moodtune_service_kit.errors import PayloadTooLarge, RequestTimeout
 from moodtune_service_kit.metrics import Metrics
-from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, request_id_var
+from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, accepted_request_id, request_id_var
+from moodtune_service_kit.security import security_headers
+
+log = logging.getLogger("moodtune.errors")
+CLIENT_CLOSED = 499
 
 
 class EdgeMiddleware:
-    """Pure ASGI (cheaper than BaseHTTPMiddleware): request id in and out, metrics per route."""
+    """Pure ASGI (cheaper than BaseHTTPMiddleware), outermost: request id in and out, security
+    headers, metrics per route, and the last word on failures: an unexpected exception becomes one
+    logged 500 in the error shape, with the request id; a client that went away is counted as 499
+    (nginx's "client closed request") and not logged as an error."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
@@ -24,13 +34,10 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode())
-        # Accept a caller's id only if it is short and printable, so logs cannot be forged or flooded.
-        rid = incoming.decode("ascii", "replace") if incoming else ""
-        if not (0 < len(rid) <= 128 and rid.isprintable()):
-            rid = f"{random.getrandbits(128):032x}"  # unique, not secret: cheaper than uuid4
+        rid = accepted_request_id(dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode()))
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
+        extra_headers = [(b"x-request-id", rid.encode()), *security_headers(scope["path"])]
         status = 500
         started = time.perf_counter()
 
@@ -38,11 +45,21 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = [*message.get("headers", []), *extra_headers]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
+        except Exception:
+            log.exception("unhandled error")
+            if status == 500:  # nothing sent yet (a started response cannot be replaced)
+                body = ErrorResponse(
+                    error=ErrorDetail(code="internal_error", message="unexpected server error"),
+                    request_id=rid,
+                )
+                await send_json(send_with_id, 500, body.model_dump_json().encode())
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
@@ -74,11 +91,14 @@ async def send_json(send: Send, status: int, body: bytes) -> None:
 
 
 class BodyLimitMiddleware:
-    """413 in the one error shape for bodies over `max_bytes`: declared (Content-Length) or streamed."""
+    """413 in the one error shape for bodies over `max_bytes`: declared (Content-Length) or streamed;
+    408 for a body that stops arriving (nothing for `read_timeout_s`, e.g. a Content-Length larger
+    than what is sent)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     def _error(self) -> PayloadTooLarge:
         return PayloadTooLarge(
@@ -86,8 +106,11 @@ class BodyLimitMiddleware:
         )
 
     async def _reject(self, send: Send) -> None:
-        payload = self._error().to_response(request_id_var.get()).model_dump_json().encode()
-        await send_json(send, 413, payload)
+        await self._answer(send, self._error())
+
+    async def _answer(self, send: Send, error: MoodtuneError) -> None:
+        payload = error.to_response(request_id_var.get()).model_dump_json().encode()
+        await send_json(send, error.status_code, payload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,11 +121,18 @@ class BodyLimitMiddleware:
             await self._reject(send)
             return
         received = 0
-        exceeded = started = False
+        exceeded = started = timed_out = False
 
         async def counting_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
+            nonlocal received, exceeded, timed_out
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                timed_out = True
+                raise RequestTimeout(
+                    f"the request body stopped arriving for {self.read_timeout_s:g} s",
+                    details={"received_bytes": received},
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -112,6 +142,15 @@ class BodyLimitMiddleware:
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
+            if timed_out:
+                # As for the 413: the caller gets the 408, not the app's view of a broken read.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._answer(
+                        send,
+                        RequestTimeout(f"the request body stopped arriving for {self.read_timeout_s:g} s"),
+                    )
+                return
             if exceeded:
                 # Whatever the app made of the aborted read (FastAPI answers a form-parsing failure
                 # with a generic 400), the caller gets the 413 that says what happened.
@@ -127,3 +166,6 @@ class BodyLimitMiddleware:
         except PayloadTooLarge:
             if not started:
                 await self._reject(send)
+        except RequestTimeout as exc:
+            if not started:
+                await self._answer(send, exc)

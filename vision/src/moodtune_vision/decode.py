@@ -85,7 +85,7 @@ def picture(image: Image.Image, *, reduce_to: int | None = None) -> Picture:
         if upright.size != image.size:  # turned by 90 degrees: x and y swap
             scale, (width, height) = (scale[1], scale[0]), (height, width)
         if upright.mode in GREY_MODES:
-            grey = np.asarray(upright.convert("L"), dtype=np.uint8)
+            grey = eight_bit_grey(upright)
             return Picture(pixels=grey, grey=grey, size=(width, height), scale=scale)
         rgb = upright.convert("RGB")
         return Picture(
@@ -94,6 +94,15 @@ def picture(image: Image.Image, *, reduce_to: int | None = None) -> Picture:
             size=(width, height),
             scale=scale,
         )
+
+
+def eight_bit_grey(image: Image.Image) -> np.ndarray:
+    """A grey image as uint8. 16-bit grey (PNG's I;16, or I holding 16-bit values) is scaled down:
+    Pillow's convert("L") clips it, so a visible face came out almost white."""
+    if image.mode.startswith("I;16") or image.mode == "I":
+        wide = np.asarray(image, dtype=np.int64) if image.mode == "I" else np.asarray(image).astype(np.int64)
+        return (np.clip(wide, 0, 65535) // 257).astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
 def decode_picture(data: bytes, *, max_pixels: int, reduce_to: int | None = None) -> Picture:

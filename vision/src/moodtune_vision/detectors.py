@@ -157,6 +157,8 @@ class MtcnnDetector:
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         small, scale = downscaled(as_rgb(image))
+        if min(small.shape[:2]) < 20:  # no face of the minimum size fits (and P-Net fails under 12 px)
+            return []
         # mtcnn 1.0's own min_face_size argument suppresses every detection; filter afterwards.
         min_side = max(20, int(self.min_face_fraction * min(small.shape[:2])))
         found = self._model.detect_faces(small)

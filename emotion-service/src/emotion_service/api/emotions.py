@@ -11,6 +11,7 @@ from emotion_service.api import API_PREFIX
 from emotion_service.api.deps import EngineDep
 from emotion_service.classifier import ServingPrecision
 from emotion_service.errors import TooManyImages
+from emotion_service.settings import Settings
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
 from moodtune_contracts.model_card import ModelCard
@@ -58,7 +59,13 @@ async def analyze_image(
 )
 async def analyze_images(
     engine: EngineDep,
-    images: Annotated[list[UploadFile], File(description="up to EMOTION_MAX_BATCH_IMAGES images")],
+    images: Annotated[
+        list[UploadFile],
+        File(
+            description="1 to EMOTION_MAX_BATCH_IMAGES images (16 unless configured; more: 413)",
+            json_schema_extra={"minItems": 1, "maxItems": Settings().max_batch_images},
+        ),
+    ],
     face: FaceQuery = FaceMode.AUTO,
 ) -> BatchAnalysis:
     if len(images) > engine.settings.max_batch_images:

@@ -3,12 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
+from pydantic import ValidationError
 
 from gateway.api.deps import SettingsDep, UpstreamsDep
 from gateway.recommend import recommend_for_image
 from gateway.schemas import Recommendation
 from moodtune_contracts.analysis import FaceMode
-from moodtune_contracts.errors import ErrorResponse
+from moodtune_contracts.errors import ErrorResponse, InvalidInput
 from moodtune_contracts.mood import Policy
 from moodtune_contracts.recommendations import TrackFilters
 
@@ -54,22 +55,28 @@ async def recommend(
     face: Annotated[
         FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
     ] = FaceMode.AUTO,
-    genres: Annotated[list[str] | None, Query(description="only these genres")] = None,
+    genres: Annotated[list[str] | None, Query(description="only these genres (at most 20)")] = None,
     exclude_explicit: bool = False,
     min_popularity: Annotated[int, Query(ge=0, le=100)] = 0,
     year_from: Annotated[int | None, Query(ge=1800, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1800, le=2100)] = None,
 ) -> Recommendation:
-    filters = TrackFilters(
-        genres=genres or [],
-        exclude_explicit=exclude_explicit,
-        min_popularity=min_popularity,
-        year_from=year_from,
-        year_to=year_to,
-    )
+    try:
+        filters = TrackFilters(
+            genres=genres or [],
+            exclude_explicit=exclude_explicit,
+            min_popularity=min_popularity,
+            year_from=year_from,
+            year_to=year_to,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(
+            f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
+            details={"errors": [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]},
+        ) from None
     return await recommend_for_image(
         image=await image.read(),
-        filename=image.filename,
         content_type=image.content_type,
         face_mode=face.value,
         policy=policy.value,

@@ -1,12 +1,18 @@
-"""POST /v1/recommendations and GET /v1/clusters."""
+"""POST /v1/recommendations, POST /v1/filters/check and GET /v1/clusters."""
 
 from fastapi import APIRouter
 
-from moodtune_contracts.recommendations import ClusterListing, RecommendationRequest, RecommendationResponse
+from moodtune_contracts.recommendations import (
+    ClusterListing,
+    FilterCheck,
+    RecommendationRequest,
+    RecommendationResponse,
+    TrackFilters,
+)
 from moodtune_service_kit.errors import ERROR_RESPONSES
 from recommender_service.api import API_PREFIX
 from recommender_service.api.deps import CatalogDep, SettingsDep
-from recommender_service.recommend import recommend
+from recommender_service.recommend import checked_filter, recommend
 
 router = APIRouter(prefix=API_PREFIX, tags=["recommendations"])
 
@@ -22,6 +28,18 @@ def create_recommendations(
     body: RecommendationRequest, catalog: CatalogDep, settings: SettingsDep
 ) -> RecommendationResponse:
     return recommend(request=body, catalog=catalog, settings=settings)
+
+
+@router.post(
+    "/filters/check",
+    operation_id="checkFilters",
+    response_model=FilterCheck,
+    responses=ERROR_RESPONSES,
+    summary="Whether this catalog can apply these filters (the gateway asks before it runs the model)",
+)
+def check_filters(body: TrackFilters, catalog: CatalogDep) -> FilterCheck:
+    checked_filter(body, catalog)
+    return FilterCheck(catalog_version=catalog.manifest.version)
 
 
 @router.get(
