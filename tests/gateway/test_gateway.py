@@ -237,3 +237,38 @@ def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
     assert missing.status_code == 404
     unknown = httpx.get(stack.gateway + "/static/nope.js")  # StaticFiles' 404, in the one error shape
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_the_next_page_gives_the_next_songs(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    first = recommend(stack.gateway, crop, face="whole", limit=5).json()
+    second = recommend(stack.gateway, crop, face="whole", limit=5, page=2).json()
+    assert first["page"] == 1 and second["page"] == 2 and first["has_more"] is True
+    first_ids = {t["id"] for t in first["tracks"]}
+    assert len(second["tracks"]) == 5 and first_ids.isdisjoint(t["id"] for t in second["tracks"])
+    assert min(t["popularity"] for t in first["tracks"]) >= max(t["popularity"] for t in second["tracks"])
+
+
+def test_cors_allows_only_the_configured_origins(stack: Stack) -> None:
+    preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+    # Default: no other origin; the page is served by the gateway itself.
+    assert httpx.options(f"{stack.gateway}/recommend", headers=preflight).status_code == 405
+    with start_gateway(
+        GATEWAY_CORS_ORIGINS="https://app.example.com, https://other.example.org/",
+        GATEWAY_EMOTION_URL=stack.emotion,
+        GATEWAY_RECOMMENDER_URL=stack.recommender,
+    ) as gw:
+        allowed = httpx.options(f"{gw}/recommend", headers=preflight)
+        refused = httpx.options(f"{gw}/recommend", headers={**preflight, "Origin": "https://evil.example"})
+        simple = httpx.get(f"{gw}/healthz", headers={"Origin": "https://other.example.org"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    assert simple.headers["access-control-allow-origin"] == "https://other.example.org"
+
+
+def test_the_spec_types_the_emotion_labels(stack: Stack) -> None:
+    spec = httpx.get(f"{stack.gateway}/openapi.json").json()
+    recommendation = spec["components"]["schemas"]["Recommendation"]["properties"]
+    assert recommendation["emotion"]["enum"] == LABELS
+    assert recommendation["probabilities"]["propertyNames"]["enum"] == LABELS

@@ -24,6 +24,7 @@ async def recommend_for_image(
     face_mode: str,
     policy: str,
     limit: int,
+    page: int,
     filters: TrackFilters,
     emotion: Upstream,
     recommender: Upstream,
@@ -48,6 +49,7 @@ async def recommend_for_image(
         "probabilities": primary.probabilities,
         "policy": policy,
         "limit": limit,
+        "page": page,
         **filters.model_dump(exclude_defaults=True),
     }
     songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
@@ -60,6 +62,7 @@ async def recommend_for_image(
         policy=songs.policy,
         explanation=songs.explanation,
         tracks=songs.tracks,
+        page=songs.page,
         has_more=songs.has_more,
         model=analysis.model,
         catalog_version=songs.catalog_version,

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 
 from moodtune_contracts.analysis import Box, ModelInfo
 from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import Explanation, Track
+from moodtune_contracts.recommendations import EmotionName, Explanation, Track
 
 
 class DetectedFace(BaseModel):
@@ -13,15 +13,16 @@ class DetectedFace(BaseModel):
 
 
 class Recommendation(BaseModel):
-    emotion: str = Field(description="the primary face's most probable emotion", examples=["sad"])
+    emotion: EmotionName = Field(description="the primary face's most probable emotion")
     confidence: float = Field(description="its probability", examples=[0.71])
-    probabilities: dict[str, float] = Field(description="all 7 emotions")
+    probabilities: dict[EmotionName, float] = Field(description="all 7 emotions")
     face: DetectedFace = Field(description="the primary (largest) face")
     faces_found: int = Field(description="faces in the image; the largest one is used")
     policy: Policy
     explanation: Explanation
     tracks: list[Track] = Field(description="ranked by popularity, most popular first")
-    has_more: bool
+    page: int = Field(description="this page of the ranking (1 = the most popular tracks)")
+    has_more: bool = Field(description="whether page + 1 has tracks")
     model: ModelInfo
     catalog_version: str
 

@@ -1,7 +1,9 @@
 """The gateway's configuration, from `GATEWAY_*` environment variables (defaults below)."""
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from moodtune_service_kit.serving import ServiceSettings
 
@@ -20,3 +22,15 @@ class Settings(ServiceSettings):
         "https://api.spotify.com/v1/", description="Spotify Web API base (tests point it at a fake)"
     )
     spotify_timeout_s: float = Field(10.0, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated origins whose browser apps may call the API (e.g. "
+        "https://app.example.com); none by default: only the gateway's own page",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value

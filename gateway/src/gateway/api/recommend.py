@@ -52,6 +52,7 @@ async def recommend(
         Policy, Query(description="`match` the mood, or `uplift` a negative one")
     ] = Policy.MATCH,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=100, description="the next songs: page 2 follows page 1")] = 1,
     face: Annotated[
         FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
     ] = FaceMode.AUTO,
@@ -81,6 +82,7 @@ async def recommend(
         face_mode=face.value,
         policy=policy.value,
         limit=limit,
+        page=page,
         filters=filters,
         emotion=upstreams.emotion,
         recommender=upstreams.recommender,
