@@ -161,3 +161,19 @@ def test_merging_genre_lists_gives_each_row_once_in_rank_order() -> None:
     merged = np.concatenate(list(_merge_ranked(lists)))
     assert merged.tolist() == np.unique(np.concatenate(lists)).tolist()
     assert list(_merge_ranked([np.empty(0, np.int32)])) == []
+
+
+def test_one_recording_under_several_track_ids_is_listed_once(tmp_path: Path) -> None:
+    from training.catalog.build import build_catalog
+
+    tracks = synthetic_tracks()
+    hit = next(t for t in tracks if t["id"] == "sad0000")  # the most popular sad track
+    # The same song again (a compilation's copy): another id, less popular, other case and spacing.
+    tracks.append({**hit, "id": "sadcopy", "name": "  SAD   song 0 ", "popularity": hit["popularity"] - 1})
+    source = write_1921(tmp_path / "data.csv", tracks)
+    build_catalog(source, tmp_path / "a", k=4)
+    result = ask(Catalog.load(tmp_path / "a"), emotion="sad", limit=100)
+    ids = [t.id for t in result.tracks]
+    assert "sad0000" in ids and "sadcopy" not in ids
+    # Another artist's song of the same name is another recording.
+    assert len({(t.name.casefold(), t.artists[0]) for t in result.tracks}) == len(ids)
