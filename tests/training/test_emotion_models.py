@@ -114,7 +114,10 @@ def test_resume_continues_from_the_last_epoch_and_appends_the_log(tmp_path: Path
     assert second.epochs_trained == 2
     rows = (tmp_path / HISTORY).read_text().strip().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1"]
-    plot_curves(tmp_path / HISTORY, tmp_path / "curves.png", title="t")
+    history = [[float(v) for v in r.split(",")[1:]] for r in rows[1:]]
+    header = rows[0].split(",")[1:]
+    val = [h[header.index("val_accuracy")] for h in history]
+    assert plot_curves(tmp_path / HISTORY, tmp_path / "curves.png", title="t") == 1 + val.index(max(val))
     plot_confusion(evaluate_split(second.classifier, data.val, tta=False), tmp_path / "cm.png", title="t")
     assert (tmp_path / "curves.png").stat().st_size > 1000 and (tmp_path / "cm.png").stat().st_size > 1000
 

@@ -10,12 +10,18 @@ from training.catalog.build import build_catalog
 from training.catalog.layouts import CatalogInputError
 
 log = logging.getLogger("training.catalog")
+# Every --help shows each option's default.
+HELP_FORMAT = argparse.ArgumentDefaultsHelpFormatter
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.catalog", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m training.catalog", description=__doc__, formatter_class=HELP_FORMAT
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build a catalog artifact from a Spotify catalog CSV")
+    build = sub.add_parser(
+        "build", help="build a catalog artifact from a Spotify catalog CSV", formatter_class=HELP_FORMAT
+    )
     build.add_argument(
         "--input", type=Path, required=True, help="dataset.csv, data.csv or SpotifyFeatures.csv (.gz ok)"
     )

@@ -30,6 +30,7 @@ def build_catalog(
     the input is unusable (missing, empty, an unknown layout, too many bad rows); nothing is written.
     """
     started = time.perf_counter()
+    log.info("[1/4] reading %s", input)
     tracks, report = load_catalog(input, max_bad_fraction=max_bad_fraction)
     log.info(
         "%s: layout %s, %d rows, %d bad, %d merged, %d tracks",
@@ -45,8 +46,11 @@ def build_catalog(
 
     config = ClusteringConfig(k=k, seed=seed)
     features = feature_matrix(tracks)
+    log.info("[2/4] scaling and clustering %d tracks (MinMaxScaler, k-means k=%d)", len(features), k)
     clustering = cluster_catalog(features, config)
+    log.info("[3/4] k selection (inertia and silhouette for other k)")
     k_rows = k_selection(features, config)
+    log.info("[4/4] writing the artifact to %s", out)
     name = name or input.name.split(".")[0]
     if builder is None:
         builder = cli_command(input, out, name=name, k=k, seed=seed, max_bad_fraction=max_bad_fraction)

@@ -22,21 +22,25 @@ from training.emotion.ship import ship
 
 log = logging.getLogger("training.emotion")
 REPO = Path(__file__).resolve().parents[4]
+# Every --help shows each option's default.
+HELP_FORMAT = argparse.ArgumentDefaultsHelpFormatter
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.emotion", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m training.emotion", description=__doc__, formatter_class=HELP_FORMAT
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train, evaluate and export one model")
+    t = sub.add_parser("train", help="train, evaluate and export one model", formatter_class=HELP_FORMAT)
     t.add_argument("--arch", choices=ARCHITECTURES, required=True)
     t.add_argument("--data", type=Path, required=True, help="FER2013 folder, .tar.gz of one, or fer2013.csv")
     t.add_argument("--out", type=Path, required=True, help="run directory (checkpoints, logs, artifact)")
-    t.add_argument("--preset", choices=PRESETS, default="study")
+    t.add_argument("--preset", choices=PRESETS, default="study", help="the recipe (training/RESULTS.md)")
     t.add_argument("--weights", default="none", help="imagenet | none | PATH to a local weights file")
     t.add_argument("--epochs", type=int, help="override the preset's epochs")
     t.add_argument("--input-size", type=int, help="override the preset's input size (px)")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--learning-rate", type=float)
+    t.add_argument("--batch-size", type=int, help="override the preset's batch size")
+    t.add_argument("--learning-rate", type=float, help="override the preset's learning rate")
     t.add_argument(
         "--tta", action=argparse.BooleanOptionalAction, default=None, help="flip test-time augmentation"
     )
@@ -73,20 +77,32 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
     t.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
-    k = sub.add_parser("card", help="render CARD.md beside a model.card.json")
+    k = sub.add_parser("card", help="render CARD.md beside a model.card.json", formatter_class=HELP_FORMAT)
     k.add_argument("card_json", type=Path)
-    sh = sub.add_parser("ship", help="copy a run's artifact to where the emotion-service loads it from")
+    sh = sub.add_parser(
+        "ship",
+        help="copy a run's artifact to where the emotion-service loads it from",
+        formatter_class=HELP_FORMAT,
+    )
     sh.add_argument("--run", type=Path, required=True)
     sh.add_argument("--to", type=Path, default=REPO / "artifacts" / "emotion")
     p = sub.add_parser(
-        "peers", help="score a peer's PublicTest predictions (benchmarks/peers.py) into a card"
+        "peers",
+        help="score a peer's PublicTest predictions (benchmarks/peers.py) into a card",
+        formatter_class=HELP_FORMAT,
     )
     p.add_argument("--card", type=Path, required=True, help="model.card.json to add them to")
     p.add_argument("--predictions", type=Path, required=True, help="the JSON benchmarks/peers.py wrote")
-    sp = sub.add_parser("speed", help="measure a model's CPU forward time and record it in its card")
+    sp = sub.add_parser(
+        "speed",
+        help="measure a model's CPU forward time and record it in its card",
+        formatter_class=HELP_FORMAT,
+    )
     sp.add_argument("--model", type=Path, required=True, help="model.keras (its card is beside it)")
     sp.add_argument("--calls", type=int, default=200, help="batch-1 calls to time")
-    c = sub.add_parser("compare", help="markdown table of runs beside the study's numbers")
+    c = sub.add_parser(
+        "compare", help="markdown table of runs beside the study's numbers", formatter_class=HELP_FORMAT
+    )
     c.add_argument("--runs", type=Path, nargs="+", required=True)
     c.add_argument("--out", type=Path, required=True)
     return parser

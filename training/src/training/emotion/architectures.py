@@ -5,16 +5,21 @@ Like timm's `register_model`: adding an architecture is one record here, not edi
 if/elif chains in the model builder, the presets and the card.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import keras
-from keras import layers
+from typing import TYPE_CHECKING, Any
 
 from training.emotion.recipe import Augmentation, Recipe
 
-# (preprocessed input, input size, weights source for keras, the --weights value) -> features
-Body = Callable[[keras.KerasTensor, int, str | None, str], keras.KerasTensor]
+if TYPE_CHECKING:  # Keras is imported by the bodies when a model is built, so that the registry
+    import keras  # (read by `--help`, the presets and the card) costs no deep-learning import.
+
+    # (preprocessed input, input size, weights source for keras, the --weights value) -> features
+    Body = Callable[[keras.KerasTensor, int, str | None, str], keras.KerasTensor]
+else:
+    Body = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ def _freeze_all_but_last(base: keras.Model, trainable_last: int, weights: str) -
 
 def _basic_cnn(x: keras.KerasTensor, input_size: int, source: str | None, weights: str) -> keras.KerasTensor:
     """The study's 'basic CNN': 6 conv, 12 BN, 3 pool, 9 dropout, 7 dense."""
+    from keras import layers
+
     for filters_a, filters_b, pad_a in ((32, 64, "valid"), (64, 128, "valid"), (128, 256, "valid")):
         x = layers.Conv2D(filters_a, 3, padding=pad_a, activation="relu")(x)
         x = layers.BatchNormalization()(x)
@@ -82,6 +89,9 @@ def _basic_cnn(x: keras.KerasTensor, input_size: int, source: str | None, weight
 
 
 def _resnet50v2(x: keras.KerasTensor, input_size: int, source: str | None, weights: str) -> keras.KerasTensor:
+    import keras
+    from keras import layers
+
     base = keras.applications.ResNet50V2(
         include_top=False, weights=source, input_shape=(input_size, input_size, 3)
     )
@@ -95,6 +105,9 @@ def _resnet50v2(x: keras.KerasTensor, input_size: int, source: str | None, weigh
 
 
 def _vgg16(x: keras.KerasTensor, input_size: int, source: str | None, weights: str) -> keras.KerasTensor:
+    import keras
+    from keras import layers
+
     base = keras.applications.VGG16(
         include_top=False, weights=source, input_shape=(input_size, input_size, 3)
     )
@@ -113,6 +126,9 @@ def _vgg16(x: keras.KerasTensor, input_size: int, source: str | None, weights: s
 def _efficientnetb0(
     x: keras.KerasTensor, input_size: int, source: str | None, weights: str
 ) -> keras.KerasTensor:
+    import keras
+    from keras import layers
+
     shape = (input_size, input_size, 3)
     base = keras.applications.EfficientNetB0(include_top=False, weights=source, input_shape=shape)
     _freeze_all_but_last(base, 4, weights)

@@ -85,19 +85,26 @@ def plot_confusion(result: dict[str, Any], path: Path, *, title: str) -> None:
     plt.close(fig)
 
 
-def plot_curves(history_csv: Path, path: Path, *, title: str) -> None:
+def plot_curves(history_csv: Path, path: Path, *, title: str) -> int | None:
+    """Loss and accuracy per epoch, the best epoch on PublicTest marked; returns that epoch."""
     with history_csv.open() as f:
         rows = list(csv.DictReader(f))
     if not rows:
-        return
+        return None
     epochs = [int(r["epoch"]) + 1 for r in rows]
+    best = None
+    if "val_accuracy" in rows[0]:
+        best = max(zip(epochs, (float(r["val_accuracy"]) for r in rows), strict=True), key=lambda e: e[1])[0]
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
     for key, ax in (("loss", loss_ax), ("accuracy", acc_ax)):
         ax.plot(epochs, [float(r[key]) for r in rows], label="train")
         if f"val_{key}" in rows[0]:
             ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], label="validation (PublicTest)")
+        if best is not None:
+            ax.axvline(best, color="grey", linestyle=":", label=f"best epoch ({best})")
         ax.set(xlabel="epoch", ylabel=key, title=f"{title}: {key}")
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return best
