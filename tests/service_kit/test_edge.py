@@ -108,3 +108,25 @@ def test_a_client_that_disconnects_mid_body_is_499_not_500() -> None:
     asyncio.run(run())
     assert not any(m.get("status") == 500 for m in sent)
     assert count(metrics, "499") == 1 and count(metrics, "500") == 0
+
+
+def test_a_request_head_that_never_completes_is_closed_at_the_deadline() -> None:
+    import socket
+    import time
+
+    from support.processes import free_port, running_service
+
+    port = free_port()
+    env = {"RECOMMENDER_PORT": str(port), "RECOMMENDER_HEADER_TIMEOUT_S": "1.5"}
+    with running_service("recommender_service", env=env, port=port):
+        trickling = socket.create_connection(("127.0.0.1", port), timeout=20)
+        trickling.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and the rest never comes
+        silent = socket.create_connection(("127.0.0.1", port), timeout=20)  # sends nothing at all
+        started = time.monotonic()
+        assert trickling.recv(100) == b"" and silent.recv(100) == b""  # closed by the server
+        assert time.monotonic() - started < 10
+        # A complete request is answered, and its connection kept alive for the next one.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert client.get("/healthz").status_code == 200
+            time.sleep(0.5)
+            assert client.get("/healthz").status_code == 200

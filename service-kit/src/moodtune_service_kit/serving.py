@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from moodtune_service_kit.protocol import with_head_timeout
+
 
 class ServiceSettings(BaseSettings):
     """Each service subclasses this with its own env prefix (GATEWAY_, EMOTION_, RECOMMENDER_)."""
@@ -21,6 +23,9 @@ class ServiceSettings(BaseSettings):
     )
     keep_alive_timeout_s: int = Field(
         5, ge=1, description="an idle keep-alive connection is closed after this many seconds"
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="a connection that has not sent a whole request head in this long is closed"
     )
     body_timeout_s: float = Field(
         30.0, gt=0, description="a request body that sends nothing for this long answers 408"
@@ -37,7 +42,8 @@ def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> No
     per request costs CPU on the request path and would write what callers send (paths, queries).
 
     The HTTP parser is h11, not httptools: only h11 bounds the size of a request's head
-    (`max_header_bytes`); httptools accepted a 16 MB header.
+    (`max_header_bytes`; httptools accepted a 16 MB header), and its protocol is given a deadline
+    for the head (`header_timeout_s`; moodtune_service_kit.protocol).
     """
     uvicorn.run(
         create_app(settings),
@@ -45,7 +51,7 @@ def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> No
         port=settings.port,
         log_config=None,
         access_log=False,
-        http="h11",
+        http=with_head_timeout(settings.header_timeout_s),
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive_timeout_s,
     )
