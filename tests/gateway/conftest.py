@@ -1,39 +1,17 @@
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from support.processes import free_port, running_service
+from tests.conftest import Services
 
-
-@dataclass(frozen=True)
-class Stack:
-    gateway: str
-    emotion: str
-    recommender: str
+# The three services as their own processes: the one session-wide stack (tests/conftest.py).
+Stack = Services
 
 
 @pytest.fixture(scope="package")
-def stack(small_model: Path) -> Iterator[Stack]:
-    """All three services as their own processes on loopback, on the committed catalog."""
-    ports = [free_port() for _ in range(3)]
-    with (
-        running_service("recommender_service", env={"RECOMMENDER_PORT": str(ports[0])}, port=ports[0]) as rec,
-        running_service(
-            "emotion_service",
-            env={"EMOTION_PORT": str(ports[1]), "EMOTION_MODEL_PATH": str(small_model)},
-            port=ports[1],
-            timeout=120,
-        ) as emo,
-        running_service(
-            "gateway",
-            env={"GATEWAY_PORT": str(ports[2]), "GATEWAY_EMOTION_URL": emo, "GATEWAY_RECOMMENDER_URL": rec},
-            port=ports[2],
-        ) as gw,
-    ):
-        yield Stack(gateway=gw, emotion=emo, recommender=rec)
+def stack(services: Services) -> Services:
+    return services
 
 
 def start_gateway(**env: str) -> contextlib.AbstractContextManager[str]:
