@@ -11,11 +11,15 @@
 # The recipe came from the pilots recorded in training/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN="${MOODTUNE_RUN:-$HOME/.cache/moodtune/runs/resnet50v2-moodtune-48}"
+# Leg 2 (2026-12-02): the first leg's checkpoints were on a machine that is gone. Its best epoch
+# (11 of 24, shipped) was trained mid-schedule, at lr ~0.027 of the cosine's 0.05 peak; a fresh
+# 24-epoch schedule at the peak would first undo it, so this leg warm-starts from the shipped
+# weights with the rest of that schedule: 12 epochs from lr 0.025 down to 0.
+RUN="${MOODTUNE_RUN:-$HOME/.cache/moodtune/runs/resnet50v2-moodtune-48-leg2}"
 DATA="${MOODTUNE_FER:-../shared/data/fer2013/fer2013-train-val.tar.gz}"
 start=(--warm-start artifacts/emotion/model.keras)
 [ -f "$RUN/checkpoints/last.keras" ] && start=(--resume)
 exec .venv/bin/python -m training.emotion train --arch resnet50v2 --preset moodtune \
-  --input-size 48 --epochs 24 --warmup-epochs 1 --mixup 0 \
+  --input-size 48 --epochs 12 --learning-rate 0.025 --warmup-epochs 1 --mixup 0 \
   --data "$DATA" --cache-dir "$HOME/.cache/moodtune/fer" --out "$RUN" --verbose 2 \
   "${start[@]}" "$@"
