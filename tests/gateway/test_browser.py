@@ -79,3 +79,27 @@ def test_a_photo_without_a_face_shows_a_readable_message(
     _wait(driver, lambda d: d.find_element(By.ID, "error").is_displayed())
     assert "no face found" in driver.find_element(By.ID, "error").text  # type: ignore[attr-defined]
     assert not driver.find_element(By.ID, "results").is_displayed()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
+def test_the_api_docs_render_from_the_gateway_alone(
+    browser: "object", stack: Stack, path: str, rendered: str
+) -> None:
+    """Swagger UI and ReDoc come from the gateway itself (no CDN): they render with no internet,
+    and every script, style and fetch the page made went to the gateway. (ReDoc's "Redocly" logo
+    in its sidebar is an <img> from its CDN, which the docs' CSP refuses: decoration only.)"""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(stack.gateway + path)  # type: ignore[attr-defined]
+    title = _wait(
+        driver,
+        lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, rendered) if "Moodtune" in e.text), None),
+    )
+    assert "Moodtune" in title.text
+    loaded = driver.execute_script(  # type: ignore[attr-defined]
+        "return performance.getEntriesByType('resource')"
+        ".filter(r => ['script', 'link', 'css', 'fetch', 'xmlhttprequest'].includes(r.initiatorType))"
+        ".map(r => r.name)"
+    )
+    assert loaded and all(url.startswith(stack.gateway) for url in loaded), loaded

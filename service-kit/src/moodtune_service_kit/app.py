@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
+from moodtune_service_kit.docs import install_offline_docs
 from moodtune_service_kit.errors import document_malformed_bodies, install_error_handlers
 from moodtune_service_kit.health import Readiness, health_router
 from moodtune_service_kit.logs import configure_logging
@@ -27,9 +28,10 @@ def create_service_app(
     body_timeout_s: float = 30.0,
     **fastapi_args: Any,
 ) -> FastAPI:
-    """The app with logging, the error shape, `/healthz` `/readyz` `/metrics`, the routers, the
-    body limit and read timeout (uploads stay in memory up to the limit), and outermost the edge:
-    request ids, security headers, metrics, the last word on failures."""
+    """The app with logging, the error shape, offline `/docs` and `/redoc`, `/healthz` `/readyz`
+    `/metrics`, the routers, the body limit and read timeout (uploads stay in memory up to the
+    limit), and outermost the edge: request ids, security headers, metrics, the last word on
+    failures."""
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,8 +43,15 @@ def create_service_app(
             yield
 
     app = FastAPI(
-        title=title, version="0.1.0", description=description, lifespan=service_lifespan, **fastapi_args
+        title=title,
+        version="0.1.0",
+        description=description,
+        lifespan=service_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        **fastapi_args,
     )
+    install_offline_docs(app)
     install_error_handlers(app)
     app.include_router(health_router(service=service, readiness=readiness, metrics=metrics))
     for router in routers:

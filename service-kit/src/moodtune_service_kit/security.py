@@ -2,8 +2,9 @@
 no referrer.
 
 The page (gateway) loads only its own script and style, shows the photo the user picked from a
-blob: URL, and embeds Spotify's player in an iframe. FastAPI's /docs and /redoc pages load their
-assets from a CDN and start with an inline script, so they get a policy of their own.
+blob: URL, and embeds Spotify's player in an iframe. The /docs and /redoc pages load their assets
+from the service itself (moodtune_service_kit.docs) but start with an inline script, and ReDoc
+runs a worker from a blob: URL, so they get a policy of their own; nothing comes from elsewhere.
 """
 
 PAGE_POLICY = (
@@ -12,10 +13,8 @@ PAGE_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 
