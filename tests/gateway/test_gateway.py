@@ -272,3 +272,49 @@ def test_the_spec_types_the_emotion_labels(stack: Stack) -> None:
     recommendation = spec["components"]["schemas"]["Recommendation"]["properties"]
     assert recommendation["emotion"]["enum"] == LABELS
     assert recommendation["probabilities"]["propertyNames"]["enum"] == LABELS
+
+
+def test_several_faces_each_get_a_mood_and_the_user_picks_whose_counts(
+    stack: Stack, detectable_faces: list[bytes]
+) -> None:
+    photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
+    first = recommend(stack.gateway, photo, limit=5).json()
+    assert first["faces_found"] == 2 and [f["number"] for f in first["faces"]] == [1, 2]
+    assert first["mood_of"] == "face" and first["face_number"] == 1
+    assert first["probabilities"] == pytest.approx(first["faces"][0]["probabilities"], abs=1e-5)
+    second = recommend(stack.gateway, photo, limit=5, face_number=2).json()
+    assert second["face_number"] == 2 and second["face"]["box"] == first["faces"][1]["box"]
+    assert second["probabilities"] == pytest.approx(first["faces"][1]["probabilities"], abs=1e-5)
+    assert second["emotion"] == first["faces"][1]["emotion"]
+    missing = recommend(stack.gateway, photo, face_number=3)
+    assert missing.status_code == 422
+    assert missing.json()["error"]["code"] == "no_such_face"
+    assert missing.json()["error"]["details"]["faces_found"] == 2
+
+
+def test_group_mood_blends_the_faces_by_area(stack: Stack, detectable_faces: list[bytes]) -> None:
+    photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
+    body = recommend(stack.gateway, photo, limit=5, group="true").json()
+    assert body["mood_of"] == "group" and body["face_number"] is None
+    areas = [f["box"]["width"] * f["box"]["height"] for f in body["faces"]]
+    weights = [f["group_weight"] for f in body["faces"]]
+    assert weights == pytest.approx([a / sum(areas) for a in areas], abs=1e-4)
+    blended = {
+        label: sum(w * f["probabilities"][label] for w, f in zip(weights, body["faces"], strict=True))
+        for label in LABELS
+    }
+    assert body["probabilities"] == pytest.approx(blended, abs=1e-3)
+    assert body["emotion"] == max(blended, key=blended.__getitem__)
+    assert body["why"].startswith(f"Together you look {body['mood']}")
+    both = recommend(stack.gateway, photo, group="true", face_number=2)
+    assert both.status_code == 422 and "not both" in both.json()["error"]["message"]
+
+
+def test_the_reasons_come_in_plain_words(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    body = recommend(stack.gateway, crop, policy="match").json()
+    chosen = next(c for c in body["explanation"]["clusters"] if c["chosen"])
+    assert body["why"] == (
+        f"You look {body['mood']}, so here is {chosen['label'].replace(' & ', ' and ')} music to match it"
+        " — most popular first."
+    )

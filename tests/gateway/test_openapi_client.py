@@ -36,6 +36,21 @@ def test_spec_has_tags_operation_ids_error_models_and_binary_upload() -> None:
     assert spec["paths"]["/playlists"]["post"]["operationId"] == "createPlaylist"
 
 
+def test_spec_names_its_server_and_the_spotify_token_as_a_bearer_scheme() -> None:
+    from gateway.main import create_app
+    from gateway.settings import Settings
+
+    spec: dict[str, Any] = json.loads(SPEC.read_text())
+    assert spec["servers"] == [{"url": "/", "description": "the gateway serving this spec"}]
+    scheme = spec["components"]["securitySchemes"]["spotifyToken"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    playlists = spec["paths"]["/playlists"]["post"]
+    assert playlists["security"] == [{"spotifyToken": []}]
+    assert not [p for p in playlists.get("parameters", []) if p["name"].lower() == "authorization"]
+    deployed = create_app(Settings(public_url="https://moodtune.example.com/")).openapi()
+    assert deployed["servers"][0]["url"] == "https://moodtune.example.com"
+
+
 def test_a_generated_client_runs_a_real_recommend(
     stack: Stack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:

@@ -29,3 +29,14 @@ FER2013_CSV_INDEX: tuple[Emotion, ...] = (
     Emotion.SURPRISE,
     Emotion.NEUTRAL,
 )
+
+# How people say it: "you look <adjective>" (the page's headline, the plain-words reasons).
+ADJECTIVES: dict[Emotion, str] = {
+    Emotion.ANGRY: "angry",
+    Emotion.DISGUST: "disgusted",
+    Emotion.FEAR: "afraid",
+    Emotion.HAPPY: "happy",
+    Emotion.NEUTRAL: "calm",
+    Emotion.SAD: "sad",
+    Emotion.SURPRISE: "surprised",
+}

@@ -3,7 +3,7 @@ shared handler."""
 
 from typing import Any
 
-from moodtune_contracts.errors import MoodtuneError
+from moodtune_contracts.errors import InvalidInput, MoodtuneError
 
 
 class UpstreamUnavailable(MoodtuneError):
@@ -55,3 +55,7 @@ class SpotifyUnavailable(MoodtuneError):
 class SpotifyRejected(MoodtuneError):
     status_code = 422
     code = "spotify_rejected"
+
+
+class NoSuchFace(InvalidInput):
+    code = "no_such_face"

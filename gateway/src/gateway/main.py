@@ -105,6 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
                 tags=app.openapi_tags,
+                servers=[
+                    {"url": settings.public_url.rstrip("/"), "description": "the Moodtune gateway"}
+                    if settings.public_url
+                    else {"url": "/", "description": "the gateway serving this spec"}
+                ],
             )
             app.openapi_schema = document_malformed_bodies(fix_upload_schemas(schema))
         return app.openapi_schema

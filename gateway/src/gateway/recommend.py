@@ -3,10 +3,13 @@
 import re
 from typing import Any
 
-from gateway.schemas import DetectedFace, Recommendation
+from gateway.moods import blend, chosen_face, face_weights, why
+from gateway.schemas import DetectedFace, FaceMood, Recommendation
 from gateway.upstream import Upstream
 from moodtune_contracts.analysis import EmotionAnalysis
+from moodtune_contracts.emotions import ADJECTIVES, Emotion
 from moodtune_contracts.errors import ImageTooLarge
+from moodtune_contracts.mood import Policy
 from moodtune_contracts.recommendations import RecommendationResponse, TrackFilters
 
 MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
@@ -22,6 +25,8 @@ async def recommend_for_image(
     image: bytes,
     content_type: str | None,
     face_mode: str,
+    face_number: int,
+    group: bool,
     policy: str,
     limit: int,
     page: int,
@@ -44,22 +49,42 @@ async def recommend_for_image(
     analysis = EmotionAnalysis.model_validate(
         await emotion.post("/v1/emotions", files=files, params={"face": face_mode})
     )
-    primary = analysis.faces[0]
+    faces = analysis.faces
+    weights = face_weights(faces)
+    chosen = faces[0] if group else chosen_face(faces, face_number)
+    probabilities = blend(faces, weights) if group else chosen.probabilities
     body: dict[str, Any] = {
-        "probabilities": primary.probabilities,
+        "probabilities": probabilities,
         "policy": policy,
         "limit": limit,
         "page": page,
         **filters.model_dump(exclude_defaults=True),
     }
     songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
+    mood = Emotion(songs.emotion)  # the recommender's argmax of what it was sent
     return Recommendation(
-        emotion=primary.emotion,
-        confidence=primary.confidence,
-        probabilities=primary.probabilities,
-        face=DetectedFace(box=primary.box, detected=primary.detected),
-        faces_found=len(analysis.faces),
+        emotion=mood,
+        mood=ADJECTIVES[mood],
+        confidence=round(songs.probabilities[mood.value], 6),
+        probabilities=songs.probabilities,
+        mood_of="group" if group else "face",
+        face_number=None if group else face_number,
+        face=DetectedFace(box=chosen.box, detected=chosen.detected),
+        faces_found=len(faces),
+        faces=[
+            FaceMood(
+                number=number,
+                box=face.box,
+                detected=face.detected,
+                emotion=face.emotion,
+                confidence=face.confidence,
+                probabilities=face.probabilities,
+                group_weight=round(weight, 4),
+            )
+            for number, (face, weight) in enumerate(zip(faces, weights, strict=True), start=1)
+        ],
         policy=songs.policy,
+        why=why(emotion=mood, explanation=songs.explanation, policy=Policy(songs.policy), group=group),
         explanation=songs.explanation,
         tracks=songs.tracks,
         page=songs.page,

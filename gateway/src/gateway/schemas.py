@@ -1,5 +1,7 @@
 """What the gateway answers (its OpenAPI spec is a product: every field described, examples given)."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from moodtune_contracts.analysis import Box, ModelInfo
@@ -12,13 +14,38 @@ class DetectedFace(BaseModel):
     detected: bool = Field(description="false when the whole image was taken as the face (a tight crop)")
 
 
+class FaceMood(BaseModel):
+    number: int = Field(description="1 = the largest face; faces are numbered by size, largest first")
+    box: Box
+    detected: bool = Field(description="false when the whole image was taken as the face (a tight crop)")
+    emotion: EmotionName
+    confidence: float
+    probabilities: dict[EmotionName, float]
+    group_weight: float = Field(
+        description="its share of the group mood: its box area over all the faces' area"
+    )
+
+
 class Recommendation(BaseModel):
-    emotion: EmotionName = Field(description="the primary face's most probable emotion")
+    emotion: EmotionName = Field(description="the mood the songs are for: the chosen face's, or the group's")
+    mood: str = Field(description="that emotion in plain words, as in 'you look …'", examples=["sad"])
     confidence: float = Field(description="its probability", examples=[0.71])
-    probabilities: dict[EmotionName, float] = Field(description="all 7 emotions")
-    face: DetectedFace = Field(description="the primary (largest) face")
-    faces_found: int = Field(description="faces in the image; the largest one is used")
+    probabilities: dict[EmotionName, float] = Field(
+        description="all 7 emotions: the chosen face's, or the group's blend"
+    )
+    mood_of: Literal["face", "group"] = Field(description="one face's mood, or the group's blend")
+    face_number: int | None = Field(description="the face whose mood counts (1 = largest); null for a group")
+    face: DetectedFace = Field(description="the chosen face (for a group: the largest)")
+    faces_found: int = Field(description="faces in the image")
+    faces: list[FaceMood] = Field(description="every face found, largest first, each with its own mood")
     policy: Policy
+    why: str = Field(
+        description="the reasons in plain words; the numbers behind them are in `explanation`",
+        examples=[
+            "You look sad, so here is bright and energetic, danceable music to lift your mood — most "
+            "popular first."
+        ],
+    )
     explanation: Explanation
     tracks: list[Track] = Field(description="ranked by popularity, most popular first")
     page: int = Field(description="this page of the ranking (1 = the most popular tracks)")

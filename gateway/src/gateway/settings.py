@@ -12,6 +12,12 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
     port: int = 8000
+    public_url: str | None = Field(
+        None,
+        description="where clients reach the gateway (e.g. https://moodtune.example.com): the spec's "
+        '`servers` entry; unset, the spec names the host serving it (`/`), so /docs\' "Try it out" '
+        "works on whatever address it was opened",
+    )
     emotion_url: str = Field("http://127.0.0.1:8001", description="emotion-service base URL")
     recommender_url: str = Field("http://127.0.0.1:8002", description="recommender-service base URL")
     emotion_timeout_s: float = Field(15.0, gt=0, description="per call to the emotion-service")

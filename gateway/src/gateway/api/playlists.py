@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.api.deps import SettingsDep
 from gateway.errors import SpotifyUnauthorized
@@ -11,6 +12,13 @@ from gateway.schemas import Playlist, PlaylistRequest
 from moodtune_contracts.errors import ErrorResponse
 
 router = APIRouter(tags=["playlists"])
+# A security scheme in the spec (generated clients take the token as credentials, Swagger UI shows
+# "Authorize"); auto_error off so a missing token gets our own 401 in the one error shape.
+spotify_token = HTTPBearer(
+    scheme_name="spotifyToken",
+    description="the user's Spotify OAuth access token (scope playlist-modify-private or -public)",
+    auto_error=False,
+)
 
 PLAYLIST_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing, invalid or expired Spotify token"},
@@ -33,11 +41,13 @@ PLAYLIST_ERRORS: dict[int | str, dict[str, Any]] = {
 async def save_playlist(
     body: PlaylistRequest,
     settings: SettingsDep,
-    authorization: Annotated[str | None, Header(description="Bearer <Spotify access token>")] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(spotify_token)],
 ) -> Playlist:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if credentials is None or not credentials.credentials.strip():
         raise SpotifyUnauthorized("send the Spotify access token as `Authorization: Bearer <token>`")
     return await create_playlist(
-        body, token=token.strip(), api_url=settings.spotify_api_url, timeout_s=settings.spotify_timeout_s
+        body,
+        token=credentials.credentials.strip(),
+        api_url=settings.spotify_api_url,
+        timeout_s=settings.spotify_timeout_s,
     )

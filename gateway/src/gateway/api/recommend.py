@@ -28,7 +28,7 @@ def _error(description: str, example_code: str) -> dict[str, Any]:
 RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
     413: _error("Image too large (bytes or pixels)", "image_too_large"),
     415: _error("Not an image type Moodtune reads (JPEG, PNG, WebP, BMP, GIF)", "unsupported_image"),
-    422: _error("No face found, a damaged image, or invalid options", "no_face"),
+    422: _error("No face found, no face `face_number`, a damaged image, or invalid options", "no_face"),
     502: _error("A service answered with an error", "upstream_error"),
     503: _error("A service is down or not ready; `details.service` names it", "upstream_unavailable"),
     504: _error("A service did not answer in time; `details.service` names it", "upstream_timeout"),
@@ -41,8 +41,10 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=Recommendation,
     responses=RECOMMEND_ERRORS,
     summary="Songs for the mood of the face in a photo",
-    description="Finds the faces, takes the largest, classifies its emotion (7 FER2013 classes) and returns "
-    "tracks from the Spotify catalog for that mood, ranked by popularity, with the reasons.",
+    description="Finds the faces, classifies each one's emotion (7 FER2013 classes) and returns tracks from "
+    "the Spotify catalog for the mood of the largest face (or the face `face_number` names, or with "
+    "`group=true` the group's: the faces' probabilities blended, each weighted by its share of the "
+    "faces' box area), ranked by popularity, with the reasons in plain words and in numbers.",
 )
 async def recommend(
     upstreams: UpstreamsDep,
@@ -56,12 +58,23 @@ async def recommend(
     face: Annotated[
         FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
     ] = FaceMode.AUTO,
+    face_number: Annotated[
+        int, Query(ge=1, le=100, description="whose mood counts: 1 = the largest face, 2 the next, …")
+    ] = 1,
+    group: Annotated[
+        bool, Query(description="music for everyone in the photo: the faces' moods blended by face area")
+    ] = False,
     genres: Annotated[list[str] | None, Query(description="only these genres (at most 20)")] = None,
     exclude_explicit: bool = False,
     min_popularity: Annotated[int, Query(ge=0, le=100)] = 0,
     year_from: Annotated[int | None, Query(ge=1800, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1800, le=2100)] = None,
 ) -> Recommendation:
+    if group and face_number != 1:
+        raise InvalidInput(
+            "choose one face (`face_number`) or the group (`group=true`), not both",
+            details={"face_number": face_number, "group": group},
+        )
     try:
         filters = TrackFilters(
             genres=genres or [],
@@ -80,6 +93,8 @@ async def recommend(
         image=await image.read(),
         content_type=image.content_type,
         face_mode=face.value,
+        face_number=face_number,
+        group=group,
         policy=policy.value,
         limit=limit,
         page=page,
