@@ -8,8 +8,8 @@ PACKAGES := contracts vision service-kit training recommender-service emotion-se
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 SPOTIFY_CSV ?= ../shared/data/spotify/dataset.csv.gz
-# The public catalog is not in the repository (README, "Data"): say where it is expected.
-NEED_SPOTIFY = @test -f $(SPOTIFY_CSV) || { echo "$(SPOTIFY_CSV) not found: get the Spotify Tracks Dataset (README, Data) and put it there, or pass SPOTIFY_CSV=PATH" >&2; exit 2; }
+# The public catalog is not in the repository (README, "Data sets"): say where it is expected.
+NEED_SPOTIFY = @test -f $(SPOTIFY_CSV) || { echo "$(SPOTIFY_CSV) not found: get the Spotify Tracks Dataset (README, Data sets) and put it there, or pass SPOTIFY_CSV=PATH" >&2; exit 2; }
 
 .PHONY: venv lock test lint typecheck pytest run run-recommender run-emotion run-gateway catalog openapi bench clean
 

@@ -1,4 +1,4 @@
-"""Where the repository is, and the shared data folder beside the checkout (README, Data)."""
+"""Where the repository is, and the shared data folder beside the checkout (README, Data sets)."""
 
 from pathlib import Path
 

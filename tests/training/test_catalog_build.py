@@ -108,7 +108,7 @@ def test_cli_reports_unusable_input_and_exits_2(tmp_path: Path, caplog: pytest.L
 def test_committed_default_catalog_is_what_the_job_builds_from_the_114k_file(tmp_path: Path) -> None:
     committed = _manifest(REPO / "artifacts" / "catalog")
     if not SPOTIFY_114K.exists():
-        pytest.skip(f"needs the full 114k Spotify file at {SPOTIFY_114K} (README, Data); CI runs it")
+        pytest.skip(f"needs the full 114k Spotify file at {SPOTIFY_114K} (README, Data sets); CI runs it")
     out = tmp_path / "rebuilt"
     build_catalog(SPOTIFY_114K, out, name="spotify-tracks-114k")
     rebuilt = _manifest(out)

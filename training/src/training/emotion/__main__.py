@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _train(args, argv)
         except FerDataError as exc:
-            log.error("%s (FER2013: see the README, Data)", exc)
+            log.error("%s (FER2013: see the README, Data sets)", exc)
             return 2
     if args.command == "ship":
         ship(args.run, args.to)
