@@ -35,6 +35,11 @@ def test_the_spec_holds_under_schemathesis(services: Services, service: str) -> 
         "--generation-deterministic",
         "--request-timeout",
         "30",
+        # With a token (the spec's bearer scheme), /playlists calls Spotify, whose servers cannot
+        # exist here: its answer would be the documented 503. tests/gateway/test_playlists.py
+        # covers it against a fake Spotify.
+        "--exclude-path",
+        "/playlists",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -318,3 +318,33 @@ def test_the_reasons_come_in_plain_words(stack: Stack) -> None:
         f"You look {body['mood']}, so here is {chosen['label'].replace(' & ', ' and ')} music to match it"
         " — most popular first."
     )
+
+
+def test_moods_then_songs_is_recommend_in_two_calls(stack: Stack, detectable_faces: list[bytes]) -> None:
+    photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
+    reading = httpx.post(
+        f"{stack.gateway}/moods", files={"image": ("p.jpg", photo, "image/jpeg")}, timeout=60
+    )
+    assert reading.status_code == 200, reading.text
+    faces = reading.json()["faces"]
+    assert reading.json()["faces_found"] == 2 and "tracks" not in reading.json()
+    songs = httpx.post(
+        f"{stack.gateway}/songs",
+        json={"probabilities": faces[0]["probabilities"], "policy": "uplift", "limit": 5, "genres": ["pop"]},
+        timeout=30,
+    )
+    assert songs.status_code == 200, songs.text
+    together = recommend(stack.gateway, photo, policy="uplift", limit=5, genres="pop").json()
+    assert [t["id"] for t in songs.json()["tracks"]] == [t["id"] for t in together["tracks"]]
+    assert songs.json()["why"] == together["why"]
+    bad = httpx.post(f"{stack.gateway}/songs", json={"probabilities": {"happy": 0.5}}, timeout=30)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_probabilities"
+
+
+def test_genres_lists_the_catalogs_genres(stack: Stack) -> None:
+    listing = httpx.get(f"{stack.gateway}/genres", timeout=30).json()
+    direct = httpx.get(f"{stack.recommender}/v1/genres", timeout=30).json()
+    assert listing == direct and "jazz" in listing["genres"]
+    assert listing["genres"] == sorted(listing["genres"]) and len(set(listing["genres"])) == len(
+        listing["genres"]
+    )

@@ -24,6 +24,11 @@ class TrackFilters(BaseModel):
     year_to: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
 
 
+class GenreListing(BaseModel):
+    catalog_version: str
+    genres: list[str] = Field(description="every genre in the catalog, alphabetical (the `genres` filter)")
+
+
 class FilterCheck(BaseModel):
     """The filters can be applied to this catalog."""
 

@@ -1,10 +1,11 @@
-"""The product's use case: a photo in, the primary face's emotion and songs for it out."""
+"""The product's use cases: a photo in, every face's mood out (`read_moods`); a mood in, songs and
+the reasons out (`songs_for`); and both in one call (`recommend_for_image`)."""
 
 import re
 from typing import Any
 
 from gateway.moods import blend, chosen_face, face_weights, why
-from gateway.schemas import DetectedFace, FaceMood, Recommendation
+from gateway.schemas import DetectedFace, FaceMood, Recommendation, Songs
 from gateway.upstream import Upstream
 from moodtune_contracts.analysis import EmotionAnalysis
 from moodtune_contracts.emotions import ADJECTIVES, Emotion
@@ -18,6 +19,71 @@ MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
 def forwarded_type(content_type: str | None) -> str:
     declared = (content_type or "").split(";")[0].strip().lower()
     return declared if MEDIA_TYPE.fullmatch(declared) else "application/octet-stream"
+
+
+async def read_moods(
+    *, image: bytes, content_type: str | None, face_mode: str, emotion: Upstream, max_upload_bytes: int
+) -> tuple[EmotionAnalysis, list[FaceMood]]:
+    """Every face in the photo with its mood, largest first (the emotion-service's analysis)."""
+    if len(image) > max_upload_bytes:
+        raise ImageTooLarge(
+            f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
+            details={"bytes": len(image), "max_bytes": max_upload_bytes},
+        )
+    # Only what the emotion-service needs: not the caller's filename, and a declared type that is
+    # a plain media type (anything else is sent as octet-stream, and the bytes decide).
+    files = {"image": ("upload", image, forwarded_type(content_type))}
+    analysis = EmotionAnalysis.model_validate(
+        await emotion.post("/v1/emotions", files=files, params={"face": face_mode})
+    )
+    weights = face_weights(analysis.faces)
+    faces = [
+        FaceMood(
+            number=number,
+            box=face.box,
+            detected=face.detected,
+            emotion=face.emotion,
+            confidence=face.confidence,
+            probabilities=face.probabilities,
+            group_weight=round(weight, 4),
+        )
+        for number, (face, weight) in enumerate(zip(analysis.faces, weights, strict=True), start=1)
+    ]
+    return analysis, faces
+
+
+async def songs_for(
+    *,
+    probabilities: dict[str, float],
+    policy: str,
+    limit: int,
+    page: int,
+    filters: TrackFilters,
+    group: bool,
+    recommender: Upstream,
+) -> Songs:
+    body: dict[str, Any] = {
+        "probabilities": probabilities,
+        "policy": policy,
+        "limit": limit,
+        "page": page,
+        **filters.model_dump(exclude_defaults=True),
+    }
+    songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
+    mood = Emotion(songs.emotion)  # the recommender's argmax of what it was sent
+    return Songs(
+        emotion=mood,
+        mood=ADJECTIVES[mood],
+        confidence=round(songs.probabilities[mood.value], 6),
+        probabilities=songs.probabilities,
+        policy=songs.policy,
+        why=why(emotion=mood, explanation=songs.explanation, policy=Policy(songs.policy), group=group),
+        explanation=songs.explanation,
+        tracks=songs.tracks,
+        page=songs.page,
+        has_more=songs.has_more,
+        catalog_version=songs.catalog_version,
+    )
 
 
 async def recommend_for_image(
@@ -35,7 +101,7 @@ async def recommend_for_image(
     recommender: Upstream,
     max_upload_bytes: int,
 ) -> Recommendation:
-    if len(image) > max_upload_bytes:
+    if len(image) > max_upload_bytes:  # before anything else is asked
         raise ImageTooLarge(
             f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
             details={"bytes": len(image), "max_bytes": max_upload_bytes},
@@ -43,52 +109,34 @@ async def recommend_for_image(
     # What cannot succeed fails before the model runs: the filters are checked against the catalog
     # (unknown genre, years it lacks: 422), which also finds a recommender that is down (503).
     await recommender.post("/v1/filters/check", json=filters.model_dump(exclude_defaults=True))
-    # Only what the emotion-service needs: not the caller's filename, and a declared type that is
-    # a plain media type (anything else is sent as octet-stream, and the bytes decide).
-    files = {"image": ("upload", image, forwarded_type(content_type))}
-    analysis = EmotionAnalysis.model_validate(
-        await emotion.post("/v1/emotions", files=files, params={"face": face_mode})
+    analysis, faces = await read_moods(
+        image=image,
+        content_type=content_type,
+        face_mode=face_mode,
+        emotion=emotion,
+        max_upload_bytes=max_upload_bytes,
     )
-    faces = analysis.faces
-    weights = face_weights(faces)
-    chosen = faces[0] if group else chosen_face(faces, face_number)
-    probabilities = blend(faces, weights) if group else chosen.probabilities
-    body: dict[str, Any] = {
-        "probabilities": probabilities,
-        "policy": policy,
-        "limit": limit,
-        "page": page,
-        **filters.model_dump(exclude_defaults=True),
-    }
-    songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
-    mood = Emotion(songs.emotion)  # the recommender's argmax of what it was sent
+    if group:
+        chosen = analysis.faces[0]
+        probabilities = blend(analysis.faces, [f.group_weight for f in faces])
+    else:
+        chosen = chosen_face(analysis.faces, face_number)
+        probabilities = chosen.probabilities
+    songs = await songs_for(
+        probabilities=probabilities,
+        policy=policy,
+        limit=limit,
+        page=page,
+        filters=filters,
+        group=group,
+        recommender=recommender,
+    )
     return Recommendation(
-        emotion=mood,
-        mood=ADJECTIVES[mood],
-        confidence=round(songs.probabilities[mood.value], 6),
-        probabilities=songs.probabilities,
+        **songs.model_dump(),
         mood_of="group" if group else "face",
         face_number=None if group else face_number,
         face=DetectedFace(box=chosen.box, detected=chosen.detected),
         faces_found=len(faces),
-        faces=[
-            FaceMood(
-                number=number,
-                box=face.box,
-                detected=face.detected,
-                emotion=face.emotion,
-                confidence=face.confidence,
-                probabilities=face.probabilities,
-                group_weight=round(weight, 4),
-            )
-            for number, (face, weight) in enumerate(zip(faces, weights, strict=True), start=1)
-        ],
-        policy=songs.policy,
-        why=why(emotion=mood, explanation=songs.explanation, policy=Policy(songs.policy), group=group),
-        explanation=songs.explanation,
-        tracks=songs.tracks,
-        page=songs.page,
-        has_more=songs.has_more,
+        faces=faces,
         model=analysis.model,
-        catalog_version=songs.catalog_version,
     )

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from moodtune_contracts.analysis import Box, ModelInfo
 from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import EmotionName, Explanation, Track
+from moodtune_contracts.recommendations import EmotionName, Explanation, Track, TrackFilters
 
 
 class DetectedFace(BaseModel):
@@ -26,18 +26,19 @@ class FaceMood(BaseModel):
     )
 
 
-class Recommendation(BaseModel):
+class MoodReading(BaseModel):
+    faces: list[FaceMood] = Field(description="every face found, largest first, each with its own mood")
+    faces_found: int
+    model: ModelInfo
+
+
+class Songs(BaseModel):
     emotion: EmotionName = Field(description="the mood the songs are for: the chosen face's, or the group's")
     mood: str = Field(description="that emotion in plain words, as in 'you look …'", examples=["sad"])
     confidence: float = Field(description="its probability", examples=[0.71])
     probabilities: dict[EmotionName, float] = Field(
         description="all 7 emotions: the chosen face's, or the group's blend"
     )
-    mood_of: Literal["face", "group"] = Field(description="one face's mood, or the group's blend")
-    face_number: int | None = Field(description="the face whose mood counts (1 = largest); null for a group")
-    face: DetectedFace = Field(description="the chosen face (for a group: the largest)")
-    faces_found: int = Field(description="faces in the image")
-    faces: list[FaceMood] = Field(description="every face found, largest first, each with its own mood")
     policy: Policy
     why: str = Field(
         description="the reasons in plain words; the numbers behind them are in `explanation`",
@@ -50,8 +51,26 @@ class Recommendation(BaseModel):
     tracks: list[Track] = Field(description="ranked by popularity, most popular first")
     page: int = Field(description="this page of the ranking (1 = the most popular tracks)")
     has_more: bool = Field(description="whether page + 1 has tracks")
-    model: ModelInfo
     catalog_version: str
+
+
+class Recommendation(Songs):
+    mood_of: Literal["face", "group"] = Field(description="one face's mood, or the group's blend")
+    face_number: int | None = Field(description="the face whose mood counts (1 = largest); null for a group")
+    face: DetectedFace = Field(description="the chosen face (for a group: the largest)")
+    faces_found: int = Field(description="faces in the image")
+    faces: list[FaceMood] = Field(description="every face found, largest first, each with its own mood")
+    model: ModelInfo
+
+
+class SongsRequest(TrackFilters):
+    """Songs for a mood already known (live mode sends its smoothed probabilities)."""
+
+    probabilities: dict[EmotionName, float] = Field(description="all 7 emotions, summing to 1")
+    policy: Policy = Policy.MATCH
+    group: bool = Field(False, description="the mood is a group's (only the wording of `why` changes)")
+    limit: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=100)
 
 
 class PlaylistRequest(BaseModel):

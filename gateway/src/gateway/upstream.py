@@ -35,9 +35,15 @@ class Upstream:
         await self.client.aclose()
 
     async def post(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        return await self.request("POST", path, **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        return await self.request("GET", path, **kwargs)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
         try:
-            response = await self.client.post(path, headers=headers, **kwargs)
+            response = await self.client.request(method, path, headers=headers, **kwargs)
         except httpx.ConnectError as exc:  # after the transport's retry
             raise UpstreamUnavailable(
                 f"the {self.name} is unreachable", details={"service": self.name}

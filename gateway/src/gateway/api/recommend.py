@@ -1,4 +1,5 @@
-"""POST /recommend: a photo in, the emotion and songs out."""
+"""POST /recommend (a photo in, the mood and songs out), and its two halves for clients that keep
+the mood themselves (live mode): POST /moods and POST /songs; GET /genres for the genre filter."""
 
 from typing import Annotated, Any
 
@@ -6,14 +7,15 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import ValidationError
 
 from gateway.api.deps import SettingsDep, UpstreamsDep
-from gateway.recommend import recommend_for_image
-from gateway.schemas import Recommendation
+from gateway.recommend import read_moods, recommend_for_image, songs_for
+from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import ErrorResponse, InvalidInput
 from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import TrackFilters
+from moodtune_contracts.recommendations import GenreListing, TrackFilters
 
 router = APIRouter(tags=["recommend"])
+IMAGE_DESCRIPTION = "a photo with a face: JPEG, PNG, WebP, BMP or GIF"
 
 
 def _error(description: str, example_code: str) -> dict[str, Any]:
@@ -49,7 +51,7 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
 async def recommend(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
-    image: Annotated[UploadFile, File(description="a photo with a face: JPEG, PNG, WebP, BMP or GIF")],
+    image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
     policy: Annotated[
         Policy, Query(description="`match` the mood, or `uplift` a negative one")
     ] = Policy.MATCH,
@@ -103,3 +105,63 @@ async def recommend(
         recommender=upstreams.recommender,
         max_upload_bytes=settings.max_upload_bytes,
     )
+
+
+@router.post(
+    "/moods",
+    operation_id="readMoods",
+    response_model=MoodReading,
+    responses=RECOMMEND_ERRORS,
+    summary="Every face's mood in a photo, no songs (live mode: one frame)",
+    description="The first half of `/recommend`: the faces, largest first, each with its emotion "
+    "probabilities and its share of the group mood. Nothing is stored.",
+)
+async def moods(
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
+    face: Annotated[
+        FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
+    ] = FaceMode.AUTO,
+) -> MoodReading:
+    analysis, faces = await read_moods(
+        image=await image.read(),
+        content_type=image.content_type,
+        face_mode=face.value,
+        emotion=upstreams.emotion,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    return MoodReading(faces=faces, faces_found=len(faces), model=analysis.model)
+
+
+@router.post(
+    "/songs",
+    operation_id="songsForMood",
+    response_model=Songs,
+    responses={k: v for k, v in RECOMMEND_ERRORS.items() if k not in (413, 415)},
+    summary="Songs for a mood you already have (e.g. smoothed over live frames)",
+    description="The second half of `/recommend`: a probability vector over the 7 emotions in, tracks "
+    "ranked by popularity and the reasons out.",
+)
+async def songs(body: SongsRequest, upstreams: UpstreamsDep) -> Songs:
+    filters = TrackFilters.model_validate(body.model_dump(include=set(TrackFilters.model_fields)))
+    return await songs_for(
+        probabilities={str(k): v for k, v in body.probabilities.items()},
+        policy=body.policy.value,
+        limit=body.limit,
+        page=body.page,
+        filters=filters,
+        group=body.group,
+        recommender=upstreams.recommender,
+    )
+
+
+@router.get(
+    "/genres",
+    operation_id="listGenres",
+    response_model=GenreListing,
+    responses={k: v for k, v in RECOMMEND_ERRORS.items() if k in (502, 503, 504)},
+    summary="The catalog's genres: the values the `genres` filter takes",
+)
+async def genres(upstreams: UpstreamsDep) -> GenreListing:
+    return GenreListing.model_validate(await upstreams.recommender.get("/v1/genres"))

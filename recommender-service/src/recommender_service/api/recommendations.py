@@ -1,10 +1,11 @@
-"""POST /v1/recommendations, POST /v1/filters/check and GET /v1/clusters."""
+"""POST /v1/recommendations, POST /v1/filters/check, GET /v1/clusters and GET /v1/genres."""
 
 from fastapi import APIRouter
 
 from moodtune_contracts.recommendations import (
     ClusterListing,
     FilterCheck,
+    GenreListing,
     RecommendationRequest,
     RecommendationResponse,
     TrackFilters,
@@ -56,3 +57,13 @@ def list_clusters(catalog: CatalogDep) -> ClusterListing:
         clusters=manifest.clusters,
         emotion_mapping=manifest.emotion_mapping,
     )
+
+
+@router.get(
+    "/genres",
+    operation_id="listGenres",
+    response_model=GenreListing,
+    summary="The catalog's genres (the values the `genres` filter takes)",
+)
+def list_genres(catalog: CatalogDep) -> GenreListing:
+    return GenreListing(catalog_version=catalog.manifest.version, genres=catalog.genres)
