@@ -1,15 +1,20 @@
 """Stand-ins for what cannot exist here, served over real HTTP on loopback: a misbehaving upstream
-service (down, slow, failing) and the few Spotify Web API endpoints a playlist export uses."""
+service (down, slow, failing), the few Spotify Web API endpoints a playlist export uses and
+Spotify's accounts service (the page's login)."""
 
+import base64
 import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.middleware.cors import CORSMiddleware
 
 from support.processes import free_port
 
@@ -62,9 +67,52 @@ def fake_spotify() -> tuple[FastAPI, dict[str, Any]]:
     """GET /v1/me/, POST /v1/users/{id}/playlists, POST /v1/playlists/{id}/items (as spotipy 2.26 calls them).
 
     Tokens: `good` works; `expired` gets 401; `busy` gets 429 with Retry-After; `readonly` gets 403.
+    And the accounts service's authorization-code flow with PKCE (GET /authorize, POST /api/token):
+    the user always consents; the code is exchanged for `good` only with the verifier whose
+    SHA-256 was the challenge, for the same client id and redirect URI.
     """
     app = FastAPI()
-    state: dict[str, Any] = {"playlists": {}, "tokens": []}
+    state: dict[str, Any] = {"playlists": {}, "tokens": [], "authorizations": {}}
+    # Spotify's accounts service answers browsers on any origin (the page exchanges its code there).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST"], allow_headers=["*"])
+
+    @app.get("/authorize")
+    async def authorize(
+        client_id: str,
+        response_type: str,
+        redirect_uri: str,
+        code_challenge: str,
+        code_challenge_method: str,
+        state_token: Annotated[str, Query(alias="state")] = "",
+    ) -> RedirectResponse:
+        code = f"code{len(state['authorizations']) + 1}"
+        state["authorizations"][code] = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "challenge": code_challenge,
+            "method": code_challenge_method,
+            "response_type": response_type,
+        }
+        return RedirectResponse(
+            f"{redirect_uri}?{urlencode({'code': code, 'state': state_token})}", status_code=302
+        )
+
+    @app.post("/api/token")
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        grant = state["authorizations"].pop(str(form.get("code")), None)
+        verifier = str(form.get("code_verifier", "")).encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+        if (
+            grant is None
+            or grant["method"] != "S256"
+            or grant["challenge"] != challenge
+            or grant["client_id"] != form.get("client_id")
+            or grant["redirect_uri"] != form.get("redirect_uri")
+            or form.get("grant_type") != "authorization_code"
+        ):
+            return JSONResponse(status_code=400, content={"error": "invalid_grant"})
+        return JSONResponse({"access_token": "good", "token_type": "Bearer", "expires_in": 3600})
 
     def check(request: Request) -> JSONResponse | None:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")

@@ -75,6 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         max_body_bytes=max_request,
         body_timeout_s=settings.body_timeout_s,
+        # The page's "Connect Spotify" exchanges its login code for a token at the accounts service.
+        page_connect_sources=[settings.spotify_accounts_url.rstrip("/")]
+        if settings.spotify_client_id
+        else [],
         openapi_tags=[
             {"name": "recommend", "description": "A photo in, the emotion and songs out"},
             {"name": "playlists", "description": "Save songs to the user's Spotify account"},

@@ -28,6 +28,14 @@ class Settings(ServiceSettings):
         "https://api.spotify.com/v1/", description="Spotify Web API base (tests point it at a fake)"
     )
     spotify_timeout_s: float = Field(10.0, gt=0)
+    spotify_client_id: str | None = Field(
+        None,
+        description="a Spotify app's client id: the page offers 'Connect Spotify and save' (the "
+        "authorization-code flow with PKCE, no secret); unset, the page only takes a pasted token",
+    )
+    spotify_accounts_url: str = Field(
+        "https://accounts.spotify.com", description="Spotify's accounts service (tests point it at a fake)"
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="comma-separated origins whose browser apps may call the API (e.g. "

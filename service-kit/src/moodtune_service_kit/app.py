@@ -12,6 +12,7 @@ from moodtune_service_kit.health import Readiness, health_router
 from moodtune_service_kit.logs import configure_logging
 from moodtune_service_kit.metrics import Metrics
 from moodtune_service_kit.middleware import BodyLimitMiddleware, EdgeMiddleware, keep_uploads_in_memory
+from moodtune_service_kit.security import SecurityHeaders
 
 
 def create_service_app(
@@ -26,6 +27,7 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = 1024 * 1024,
     body_timeout_s: float = 30.0,
+    page_connect_sources: Sequence[str] = (),
     **fastapi_args: Any,
 ) -> FastAPI:
     """The app with logging, the error shape, offline `/docs` and `/redoc`, `/healthz` `/readyz`
@@ -58,7 +60,8 @@ def create_service_app(
         app.include_router(router)
     keep_uploads_in_memory(max_body_bytes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, read_timeout_s=body_timeout_s)
-    app.add_middleware(EdgeMiddleware, metrics=metrics)  # outermost: ids and metrics for every answer
+    # Outermost: ids, security headers and metrics for every answer.
+    app.add_middleware(EdgeMiddleware, metrics=metrics, security=SecurityHeaders(page_connect_sources))
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
 from moodtune_service_kit.errors import PayloadTooLarge, RequestTimeout
 from moodtune_service_kit.metrics import Metrics
 from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, accepted_request_id, request_id_var
-from moodtune_service_kit.security import security_headers
+from moodtune_service_kit.security import SecurityHeaders
 
 log = logging.getLogger("moodtune.errors")
 CLIENT_CLOSED = 499
@@ -26,9 +26,10 @@ class EdgeMiddleware:
     logged 500 in the error shape, with the request id; a client that went away is counted as 499
     (nginx's "client closed request") and not logged as an error."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, security: SecurityHeaders | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.security = security or SecurityHeaders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,7 +38,7 @@ class EdgeMiddleware:
         rid = accepted_request_id(dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode()))
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
-        extra_headers = [(b"x-request-id", rid.encode()), *security_headers(scope["path"])]
+        extra_headers = [(b"x-request-id", rid.encode()), *self.security.for_path(scope["path"])]
         status = 500
         started = time.perf_counter()
 

@@ -7,9 +7,11 @@ from the service itself (moodtune_service_kit.docs) but start with an inline scr
 runs a worker from a blob: URL, so they get a policy of their own; nothing comes from elsewhere.
 """
 
+from collections.abc import Sequence
+
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "connect-src 'self'; frame-src https://open.spotify.com; object-src 'none'; base-uri 'none'; "
+    "connect-src 'self'{connect}; frame-src https://open.spotify.com; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_POLICY = (
@@ -23,10 +25,19 @@ COMMON_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
-_PAGE = [*COMMON_HEADERS, (b"content-security-policy", PAGE_POLICY.encode())]
 _DOCS = [*COMMON_HEADERS, (b"content-security-policy", DOCS_POLICY.encode())]
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    """The headers for an answer to `path`."""
-    return _DOCS if path.startswith(DOCS_PATHS) else _PAGE
+class SecurityHeaders:
+    """The headers for each answer. `connect_sources`: origins the page may also fetch from
+    (the gateway's page exchanges a Spotify login code for a token at Spotify's accounts service)."""
+
+    def __init__(self, connect_sources: Sequence[str] = ()) -> None:
+        connect = "".join(f" {source}" for source in connect_sources)
+        self.page = [
+            *COMMON_HEADERS,
+            (b"content-security-policy", PAGE_POLICY.format(connect=connect).encode()),
+        ]
+
+    def for_path(self, path: str) -> list[tuple[bytes, bytes]]:
+        return _DOCS if path.startswith(DOCS_PATHS) else self.page
