@@ -1,0 +1,85 @@
+"""The container engine the deployment tests share: rootful podman serving the Docker API
+(docker/podman-setup.sh), its disk kept in check, and docker-compose against it."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from support.paths import REPO
+from support.processes import free_port
+
+needs_container_engine = pytest.mark.skipif(
+    not (os.environ.get("CI") or os.environ.get("MOODTUNE_CONTAINER_TEST")),
+    reason="builds container images; runs in CI or with MOODTUNE_CONTAINER_TEST=1",
+)
+SOCKET = "/run/moodtune-podman.sock"
+PROJECT = "moodtune-ci"
+CPU_FILE = "docker-compose.cpu.yml"
+SERVICES = ("recommender-service", "emotion-service", "gateway")
+# Building every image from cold added ~5 GiB net on the dev box, more at its peak, before the
+# images it replaced were pruned; the rest is margin for pip's downloads and pytest's tmp dirs.
+BUILD_NEEDS_GIB = 15
+BUILD_STAGE_LABEL = "org.moodtune.stage=build"  # set in each Dockerfile's build stage
+
+
+def compose(*args: str, env: dict[str, str], timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["docker-compose", "-p", PROJECT, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, (
+        f"docker-compose {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def _free_gib(path: str) -> float:
+    return shutil.disk_usage(path).free / 2**30
+
+
+def prune_untagged_images(*, created_before: str, keep_build_stages: bool) -> None:
+    """Remove untagged images created before `created_before` (RFC 3339).
+
+    Every build that changes a layer leaves the image it replaced untagged, and every multi-stage
+    build leaves its build stage untagged. CI's engine keeps its storage between runs, so without
+    pruning the disk fills up (it did, at ~300 images). Build stages hold the pip installs, the
+    slow part of a build, so they are kept as layer cache unless space runs short. A code change
+    still leaves its old build stage behind, but all it owns is the code (~0.4 MB each).
+    """
+    filters = ["--filter", f"until={created_before}"]
+    if keep_build_stages:
+        filters += ["--filter", f"label!={BUILD_STAGE_LABEL}"]
+    subprocess.run(
+        ["podman", "image", "prune", "--force", *filters], check=True, capture_output=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="package")
+def engine_env() -> Iterator[dict[str, str]]:
+    for tool in ("podman", "docker-compose", "debootstrap"):
+        assert shutil.which(tool), f"{tool} missing: apt-get install podman docker-compose debootstrap"
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "bash", str(REPO / "docker" / "podman-setup.sh")], check=True, timeout=900)
+    storage = subprocess.run(
+        ["podman", "info", "--format", "{{.Store.GraphRoot}}"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if _free_gib(storage) < BUILD_NEEDS_GIB:  # the layer cache goes before a build fails half-way
+        prune_untagged_images(created_before=started, keep_build_stages=False)
+    free = _free_gib(storage)
+    assert free >= BUILD_NEEDS_GIB, (
+        f"{free:.1f} GiB free under {storage}; building every image from cold needs "
+        f"~{BUILD_NEEDS_GIB} GiB. Free some (`podman system df`, `podman image prune`)."
+    )
+    try:
+        yield {**os.environ, "DOCKER_HOST": f"unix://{SOCKET}", "MOODTUNE_PORT": str(free_port())}
+    finally:
+        prune_untagged_images(created_before=started, keep_build_stages=True)

@@ -1,0 +1,124 @@
+"""The rendered CPU overlay run for real: `podman kube play` on the images the compose test builds,
+a real face photo through the gateway, songs back, torn down.
+
+What podman runs: Deployments (one pod each: podman ignores `replicas`), the ConfigMap (as the
+containers' environment), probes, resources and security contexts. What it ignores: Services, the
+Ingress, HorizontalPodAutoscalers and PodDisruptionBudgets (a cluster's jobs). Having no Services,
+it cannot give `emotion-service` a name: the one patch this test makes to the rendered objects runs
+the pods in the host's network, on their own ports, with the gateway pointed at 127.0.0.1 (and,
+there being no port mappings in the host's network, the probes name their port by number).
+"""
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from support.faces import image_bytes, scene_with_faces
+from tests.deploy.conftest import CPU_FILE, SERVICES, compose, needs_container_engine
+from tests.deploy.test_kubernetes import KUSTOMIZE
+
+pytestmark = needs_container_engine
+PORTS = {"gateway": 8000, "emotion-service": 8001, "recommender-service": 8002}
+
+
+def for_podman(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    played = []
+    for obj in objects:
+        if obj["kind"] == "Deployment":
+            pod = obj["spec"]["template"]["spec"]
+            pod["hostNetwork"] = True
+            for container in pod["containers"]:
+                # In the host's network podman publishes no ports (it refuses port mappings
+                # there): the container port goes, and the probes name the number instead.
+                number = container.pop("ports")[0]["containerPort"]
+                for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                    container[probe]["httpGet"]["port"] = number
+        if obj["kind"] == "ConfigMap":
+            obj["data"]["GATEWAY_EMOTION_URL"] = f"http://127.0.0.1:{PORTS['emotion-service']}"
+            obj["data"]["GATEWAY_RECOMMENDER_URL"] = f"http://127.0.0.1:{PORTS['recommender-service']}"
+        played.append(obj)
+    return played
+
+
+@pytest.fixture(scope="module")
+def played(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl missing"
+    # The compose test (run first) built these images from this tree; alone, this test builds them.
+    images = yaml.safe_load(compose("-f", CPU_FILE, "config", env=engine_env).stdout)["services"]
+    missing = [
+        s for s in SERVICES if subprocess.run(["podman", "image", "exists", images[s]["image"]]).returncode
+    ]
+    if missing:
+        compose("-f", CPU_FILE, "build", *missing, env=engine_env)
+    rendered = subprocess.run(
+        [kubectl, "kustomize", str(KUSTOMIZE / "overlays" / "cpu")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    manifest: Path = tmp_path_factory.mktemp("kube") / "moodtune.yaml"
+    manifest.write_text(yaml.safe_dump_all(for_podman([o for o in yaml.safe_load_all(rendered) if o])))
+    play = subprocess.run(
+        ["podman", "kube", "play", str(manifest)], capture_output=True, text=True, timeout=600
+    )
+    try:
+        assert play.returncode == 0, f"podman kube play failed:\n{play.stdout}\n{play.stderr}"
+        url = f"http://127.0.0.1:{PORTS['gateway']}"
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=3).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                logs = subprocess.run(["podman", "pod", "ps"], capture_output=True, text=True).stdout
+                pytest.fail(
+                    f"the played gateway was not ready in 300 s:\n{logs}\n{play.stdout}\n{play.stderr}"
+                )
+            time.sleep(2)
+        yield url
+    finally:
+        subprocess.run(["podman", "kube", "play", "--down", str(manifest)], capture_output=True, timeout=300)
+
+
+def test_the_cpu_overlay_serves_a_face_photo_under_podman(played: str, detectable_faces: list[bytes]) -> None:
+    photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
+    response = httpx.post(
+        f"{played}/recommend",
+        files={"image": ("me.jpg", photo, "image/jpeg")},
+        params={"limit": 5},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["face"]["detected"] is True and len(body["tracks"]) == 5
+    pods = subprocess.run(
+        ["podman", "pod", "ps", "--format", "{{.Name}} {{.Status}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in PORTS:
+        assert any(line.startswith(name) and "Running" in line for line in pods.splitlines()), pods
+    # The security context held: the gateway runs as uid 10001 on a read-only root.
+    container = next(line.split()[0] for line in pods.splitlines() if line.startswith("gateway"))
+    ids = subprocess.run(
+        ["podman", "ps", "--filter", f"pod={container}", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    app = next(n for n in ids if not n.endswith("-infra"))
+    whoami = subprocess.run(["podman", "exec", app, "id", "-u"], capture_output=True, text=True, check=True)
+    assert whoami.stdout.strip() == "10001"
+    touch = subprocess.run(["podman", "exec", app, "touch", "/app/x"], capture_output=True, text=True)
+    assert touch.returncode != 0 and "Read-only file system" in touch.stderr
