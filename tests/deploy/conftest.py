@@ -7,8 +7,10 @@ import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from support.faces import image_bytes, scene_with_faces
 from support.paths import REPO
 from support.processes import free_port
 
@@ -83,3 +85,17 @@ def engine_env() -> Iterator[dict[str, str]]:
         yield {**os.environ, "DOCKER_HOST": f"unix://{SOCKET}", "MOODTUNE_PORT": str(free_port())}
     finally:
         prune_untagged_images(created_before=started, keep_build_stages=True)
+
+
+def assert_a_photo_gets_songs(gateway: str, face: bytes) -> None:
+    """What a user does first: one real face photo through the gateway, five songs back."""
+    photo = image_bytes(scene_with_faces([face]), "JPEG", quality=92)
+    response = httpx.post(
+        f"{gateway}/recommend",
+        files={"image": ("me.jpg", photo, "image/jpeg")},
+        params={"limit": 5},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["face"]["detected"] is True and len(body["tracks"]) == 5

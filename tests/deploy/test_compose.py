@@ -16,9 +16,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from support.faces import image_bytes, scene_with_faces
 from support.paths import REPO
-from tests.deploy.conftest import CPU_FILE, PROJECT, SERVICES, compose, needs_container_engine
+from tests.deploy.conftest import (
+    CPU_FILE,
+    PROJECT,
+    SERVICES,
+    assert_a_photo_gets_songs,
+    compose,
+    needs_container_engine,
+)
 
 pytestmark = needs_container_engine
 
@@ -78,16 +84,7 @@ def test_both_compose_files_validate(engine_env: dict[str, str]) -> None:
 def test_compose_up_serves_a_face_photo_through_the_gateway(
     running_stack: str, engine_env: dict[str, str], detectable_faces: list[bytes]
 ) -> None:
-    photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
-    response = httpx.post(
-        f"{running_stack}/recommend",
-        files={"image": ("me.jpg", photo, "image/jpeg")},
-        params={"limit": 5},
-        timeout=120,
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["face"]["detected"] is True and len(body["tracks"]) == 5
+    assert_a_photo_gets_songs(running_stack, detectable_faces[0])
     ps = compose("-f", CPU_FILE, "ps", env=engine_env).stdout
     assert ps.count("Up") >= 3
     users = subprocess.run(

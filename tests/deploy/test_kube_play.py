@@ -20,8 +20,13 @@ import httpx
 import pytest
 import yaml
 
-from support.faces import image_bytes, scene_with_faces
-from tests.deploy.conftest import CPU_FILE, SERVICES, compose, needs_container_engine
+from tests.deploy.conftest import (
+    CPU_FILE,
+    SERVICES,
+    assert_a_photo_gets_songs,
+    compose,
+    needs_container_engine,
+)
 from tests.deploy.test_kubernetes import KUSTOMIZE
 
 pytestmark = needs_container_engine
@@ -91,16 +96,7 @@ def played(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
 
 
 def test_the_cpu_overlay_serves_a_face_photo_under_podman(played: str, detectable_faces: list[bytes]) -> None:
-    photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
-    response = httpx.post(
-        f"{played}/recommend",
-        files={"image": ("me.jpg", photo, "image/jpeg")},
-        params={"limit": 5},
-        timeout=120,
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["face"]["detected"] is True and len(body["tracks"]) == 5
+    assert_a_photo_gets_songs(played, detectable_faces[0])
     pods = subprocess.run(
         ["podman", "pod", "ps", "--format", "{{.Name}} {{.Status}}"],
         capture_output=True,

@@ -21,15 +21,19 @@ def forwarded_type(content_type: str | None) -> str:
     return declared if MEDIA_TYPE.fullmatch(declared) else "application/octet-stream"
 
 
-async def read_moods(
-    *, image: bytes, content_type: str | None, face_mode: str, emotion: Upstream, max_upload_bytes: int
-) -> tuple[EmotionAnalysis, list[FaceMood]]:
-    """Every face in the photo with its mood, largest first (the emotion-service's analysis)."""
+def check_size(image: bytes, max_upload_bytes: int) -> None:
     if len(image) > max_upload_bytes:
         raise ImageTooLarge(
             f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
             details={"bytes": len(image), "max_bytes": max_upload_bytes},
         )
+
+
+async def read_moods(
+    *, image: bytes, content_type: str | None, face_mode: str, emotion: Upstream, max_upload_bytes: int
+) -> tuple[EmotionAnalysis, list[FaceMood]]:
+    """Every face in the photo with its mood, largest first (the emotion-service's analysis)."""
+    check_size(image, max_upload_bytes)
     # Only what the emotion-service needs: not the caller's filename, and a declared type that is
     # a plain media type (anything else is sent as octet-stream, and the bytes decide).
     files = {"image": ("upload", image, forwarded_type(content_type))}
@@ -101,11 +105,7 @@ async def recommend_for_image(
     recommender: Upstream,
     max_upload_bytes: int,
 ) -> Recommendation:
-    if len(image) > max_upload_bytes:  # before anything else is asked
-        raise ImageTooLarge(
-            f"upload is {len(image):,} bytes; the limit is {max_upload_bytes:,}",
-            details={"bytes": len(image), "max_bytes": max_upload_bytes},
-        )
+    check_size(image, max_upload_bytes)  # before anything else is asked
     # What cannot succeed fails before the model runs: the filters are checked against the catalog
     # (unknown genre, years it lacks: 422), which also finds a recommender that is down (503).
     await recommender.post("/v1/filters/check", json=filters.model_dump(exclude_defaults=True))
