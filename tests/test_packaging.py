@@ -6,7 +6,7 @@ import tomllib
 import pytest
 
 from support.paths import REPO
-from tests.deploy.test_compose import BUILD_STAGE_LABEL
+from tests.deploy.conftest import BUILD_STAGE_LABEL
 
 PARTS = [
     "contracts",
