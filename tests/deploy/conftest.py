@@ -4,7 +4,8 @@
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -99,3 +100,17 @@ def assert_a_photo_gets_songs(gateway: str, face: bytes) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["face"]["detected"] is True and len(body["tracks"]) == 5
+
+
+def wait_until_ready(url: str, *, explain: Callable[[], str], timeout_s: float = 300) -> None:
+    """Poll `url`/readyz until it answers 200; past the deadline, fail with what `explain` says."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=3).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} was not ready in {timeout_s:.0f} s:\n{explain()}")
+        time.sleep(2)

@@ -10,10 +10,8 @@ Runs where CI=true or MOODTUNE_CONTAINER_TEST=1 (it builds TensorFlow images: se
 
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from support.paths import REPO
@@ -24,6 +22,7 @@ from tests.deploy.conftest import (
     assert_a_photo_gets_songs,
     compose,
     needs_container_engine,
+    wait_until_ready,
 )
 
 pytestmark = needs_container_engine
@@ -48,17 +47,9 @@ def running_stack(engine_env: dict[str, str]) -> Iterator[str]:
         # `up` returns once the gateway starts, i.e. after both services report healthy.
         compose("-f", CPU_FILE, "up", "-d", env=engine_env, timeout=600)
         url = f"http://127.0.0.1:{engine_env['MOODTUNE_PORT']}"
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=3).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, compose(
-                "-f", CPU_FILE, "logs", "--tail", "50", env=engine_env
-            ).stdout
-            time.sleep(2)
+        wait_until_ready(
+            url, explain=lambda: compose("-f", CPU_FILE, "logs", "--tail", "50", env=engine_env).stdout
+        )
         yield url
     finally:
         stop.set()

@@ -11,12 +11,10 @@ there being no port mappings in the host's network, the probes name their port b
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -26,6 +24,7 @@ from tests.deploy.conftest import (
     assert_a_photo_gets_songs,
     compose,
     needs_container_engine,
+    wait_until_ready,
 )
 from tests.deploy.test_kubernetes import KUSTOMIZE
 
@@ -77,19 +76,14 @@ def played(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
     try:
         assert play.returncode == 0, f"podman kube play failed:\n{play.stdout}\n{play.stderr}"
         url = f"http://127.0.0.1:{PORTS['gateway']}"
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=3).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                logs = subprocess.run(["podman", "pod", "ps"], capture_output=True, text=True).stdout
-                pytest.fail(
-                    f"the played gateway was not ready in 300 s:\n{logs}\n{play.stdout}\n{play.stderr}"
-                )
-            time.sleep(2)
+        wait_until_ready(
+            url,
+            explain=lambda: (
+                subprocess.run(["podman", "pod", "ps"], capture_output=True, text=True).stdout
+                + play.stdout
+                + play.stderr
+            ),
+        )
         yield url
     finally:
         subprocess.run(["podman", "kube", "play", "--down", str(manifest)], capture_output=True, timeout=300)
