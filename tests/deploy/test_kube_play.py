@@ -1,12 +1,18 @@
 """The rendered CPU overlay run for real: `podman kube play` on the images the compose test builds,
 a real face photo through the gateway, songs back, torn down.
 
-What podman runs: Deployments (one pod each: podman ignores `replicas`), the ConfigMap (as the
-containers' environment), probes, resources and security contexts. What it ignores: Services, the
-Ingress, HorizontalPodAutoscalers and PodDisruptionBudgets (a cluster's jobs). Having no Services,
-it cannot give `emotion-service` a name: the one patch this test makes to the rendered objects runs
-the pods in the host's network, on their own ports, with the gateway pointed at 127.0.0.1 (and,
-there being no port mappings in the host's network, the probes name their port by number).
+What podman (4.3) runs: Deployments (`replicas` pods each), the ConfigMap (as the containers'
+environment), resources and security contexts. What it ignores: Services, the Ingress,
+HorizontalPodAutoscalers and PodDisruptionBudgets (a cluster's jobs), and start-up probes (podman
+4.4+). It turns an httpGet liveness probe into a healthcheck that runs `curl` inside the container
+on a systemd timer; the images have no curl and this machine no systemd, so podman does not
+exercise the probes (a kubelet calls them from outside; test_kubernetes.py checks them).
+
+Having no Services, podman cannot give `emotion-service` a name: the one patch this test makes to
+the rendered objects runs the pods in the host's network, on their own ports, with the gateway
+pointed at 127.0.0.1. There, one pod per Deployment: a second replica would find its port taken
+and restart forever. And there being no port mappings in the host's network, the probes name their
+port by number.
 """
 
 import shutil
@@ -36,6 +42,7 @@ def for_podman(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     played = []
     for obj in objects:
         if obj["kind"] == "Deployment":
+            obj["spec"]["replicas"] = 1  # one process per port in the host's network
             pod = obj["spec"]["template"]["spec"]
             pod["hostNetwork"] = True
             for container in pod["containers"]:
@@ -91,24 +98,45 @@ def played(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
 
 def test_the_cpu_overlay_serves_a_face_photo_under_podman(played: str, detectable_faces: list[bytes]) -> None:
     assert_a_photo_gets_songs(played, detectable_faces[0])
-    pods = subprocess.run(
-        ["podman", "pod", "ps", "--format", "{{.Name}} {{.Status}}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in PORTS:
-        assert any(line.startswith(name) and "Running" in line for line in pods.splitlines()), pods
+    app = {name: _app_container(name) for name in PORTS}
+    for name, container in app.items():
+        # Up and never restarted: a container that crashes and restarts still leaves its pod
+        # "Running" (the infra container keeps it so).
+        state = subprocess.run(
+            ["podman", "inspect", "--format", "{{.State.Status}} {{.RestartCount}}", container],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert state == ["running", "0"], f"{name}: {state}\n{_logs(container)}"
     # The security context held: the gateway runs as uid 10001 on a read-only root.
-    container = next(line.split()[0] for line in pods.splitlines() if line.startswith("gateway"))
-    ids = subprocess.run(
-        ["podman", "ps", "--filter", f"pod={container}", "--format", "{{.Names}}"],
+    gateway = ["podman", "exec", app["gateway"]]
+    whoami = subprocess.run([*gateway, "id", "-u"], capture_output=True, text=True)
+    assert whoami.stdout.strip() == "10001", whoami.stderr
+    touch = subprocess.run([*gateway, "touch", "/app/x"], capture_output=True, text=True)
+    assert touch.returncode != 0 and "Read-only file system" in touch.stderr, touch.stderr
+
+
+def _app_container(deployment: str) -> str:
+    """The one application container of the deployment's one pod (not the pod's infra container)."""
+    pods = subprocess.run(
+        ["podman", "pod", "ps", "--filter", f"name=^{deployment}-pod-", "--format", "{{.Name}}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    app = next(n for n in ids if not n.endswith("-infra"))
-    whoami = subprocess.run(["podman", "exec", app, "id", "-u"], capture_output=True, text=True, check=True)
-    assert whoami.stdout.strip() == "10001"
-    touch = subprocess.run(["podman", "exec", app, "touch", "/app/x"], capture_output=True, text=True)
-    assert touch.returncode != 0 and "Read-only file system" in touch.stderr
+    assert len(pods) == 1, f"{deployment}: pods {pods}"
+    names = subprocess.run(
+        ["podman", "ps", "-a", "--filter", f"pod={pods[0]}", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    apps = [n for n in names if not n.endswith("-infra")]
+    assert len(apps) == 1, f"{deployment}: containers {names}"
+    return apps[0]
+
+
+def _logs(container: str) -> str:
+    logs = subprocess.run(["podman", "logs", "--tail", "20", container], capture_output=True, text=True)
+    return logs.stdout + logs.stderr
