@@ -54,6 +54,7 @@ class TrainConfig:
     export_only: bool = False  # no more epochs: evaluate and export the best so far
     extra: Path | None = None
     cache_dir: Path | None = None
+    augment_in: str = "auto"  # auto, loader (NumPy/OpenCV, off the step) or model (Keras layers)
     precision: str = "auto"  # auto, or a keras dtype policy: float32, mixed_bfloat16, mixed_float16
     max_minutes: float | None = None  # stop after the epoch that crosses this wall-clock budget
     limit_train: int | None = None  # a seeded, class-proportional subset of N training images (pilots)

@@ -72,8 +72,11 @@ def build_classifier(*, arch: str, input_size: int, weights: str = "none") -> ke
     return keras.Model(inputs, outputs, name=CLASSIFIER_NAME)
 
 
-def build_training_model(classifier: keras.Model, spec: Augmentation, *, seed: int) -> keras.Model:
-    """Augmentation (active only in training) in front of the classifier that gets exported."""
+def build_training_model(classifier: keras.Model, spec: Augmentation | None, *, seed: int) -> keras.Model:
+    """Augmentation (active only in training) in front of the classifier that gets exported.
+
+    `spec` None: the data loader augments (`augment`), and the classifier is trained as it is."""
     inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
-    outputs = classifier(augmentation(spec, seed=seed)(inputs))
+    x = inputs if spec is None else augmentation(spec, seed=seed)(inputs)
+    outputs = classifier(x)
     return keras.Model(inputs, outputs, name="training_model")

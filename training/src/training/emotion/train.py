@@ -16,10 +16,11 @@ import keras
 import numpy as np
 
 from moodtune_contracts.model_card import ModelCard, card_path
+from training.emotion.augment import augment_batch
 from training.emotion.config import TrainConfig
 from training.emotion.data import FerData, Split
 from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
-from training.emotion.recipe import Recipe
+from training.emotion.recipe import Augmentation, Recipe
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ HISTORY = "history.csv"
 
 
 class FerBatches(keras.utils.PyDataset):
-    """Batches of (faces 0..255 float32, one-hot labels[, sample weights]); mixup on request."""
+    """Batches of (faces 0..255 float32, one-hot labels[, sample weights]); mixup on request.
+
+    With `augmentation`, every face is augmented here, off the training step (`augment`)."""
 
     def __init__(
         self,
@@ -43,8 +46,10 @@ class FerBatches(keras.utils.PyDataset):
         seed: int,
         mixup: float = 0.0,
         class_weights: np.ndarray | None = None,
+        augmentation: Augmentation | None = None,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
+        self.augmentation = augmentation
         self.x, self.y = split.x, split.y
         self.batch_size, self.shuffle, self.mixup = batch_size, shuffle, mixup
         self.class_weights = class_weights
@@ -56,7 +61,10 @@ class FerBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        x = self.x[rows].astype(np.float32)[..., None]
+        if self.augmentation is not None:
+            x = augment_batch(self.x[rows], self.augmentation, self.rng)[..., None]
+        else:
+            x = self.x[rows].astype(np.float32)[..., None]
         y = np.eye(NUM_CLASSES, dtype=np.float32)[self.y[rows]]
         w = self.class_weights[self.y[rows]].astype(np.float32) if self.class_weights is not None else None
         if self.mixup > 0:
@@ -196,6 +204,13 @@ def resolve_precision(precision: str) -> str:
     return "mixed_bfloat16" if has_gpu() else "float32"
 
 
+def resolve_augment_in(augment_in: str) -> str:
+    """`auto`: in the data loader on CPUs (a third of the step there), inside the model on GPUs."""
+    if augment_in != "auto":
+        return augment_in
+    return "model" if has_gpu() else "loader"
+
+
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = recipe.learning_rate
     if recipe.schedule == "cosine":
@@ -235,6 +250,7 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
     if config.limit_train:
         train_split = subset(train_split, config.limit_train, seed=config.seed)
     class_weights = balanced_class_weights(train_split.y) if recipe.class_weights else None
+    augment_in = resolve_augment_in(config.augment_in)
     batches = FerBatches(
         train_split,
         batch_size=recipe.batch_size,
@@ -242,10 +258,17 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
         seed=config.seed,
         mixup=recipe.mixup,
         class_weights=class_weights,
+        augmentation=recipe.augmentation if augment_in == "loader" else None,
     )
     val_batches = FerBatches(data.val, batch_size=256, shuffle=False, seed=config.seed)
 
-    signature = {"arch": config.arch, "input_size": recipe.input_size, "preset": config.preset}
+    # A checkpoint's training model holds the augmentation layers or not: resume it the same way.
+    signature = {
+        "arch": config.arch,
+        "input_size": recipe.input_size,
+        "preset": config.preset,
+        "augment_in": augment_in,
+    }
     state: dict[str, Any] = {"epoch": 0, **signature}
     if config.resume and (checkpoints / LAST).exists():
         state = json.loads((checkpoints / STATE).read_text())
@@ -265,7 +288,8 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
             # Written once, at the run's start (state.json is rewritten every epoch): the card of
             # every later export says what the run started from.
             (config.out / RUN_FILE).write_text(json.dumps({"warm_start": describe(config.warm_start)}))
-        training_model = build_training_model(classifier, recipe.augmentation, seed=config.seed)
+        in_model = recipe.augmentation if augment_in == "model" else None
+        training_model = build_training_model(classifier, in_model, seed=config.seed)
         training_model.compile(
             optimizer=_optimizer(recipe, len(batches)),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
