@@ -283,6 +283,7 @@ def test_health_readiness_card_and_metrics(service: RunningService) -> None:
     card = httpx.get(f"{service.url}/v1/model").json()
     assert card["labels"] == LABELS and card["input"]["shape"] == [None, 48, 48, 1]
     assert card["precision"] == ready["details"]["precision"] and card["face_detector"] == DEFAULT_DETECTOR
+    assert card["flip_average_served"] is card["flip_average"] is False  # the test model's card: one pass
     metrics = httpx.get(f"{service.url}/metrics").text
     assert "inference_seconds_bucket" in metrics and "faces_classified_total" in metrics
 

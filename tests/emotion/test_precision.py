@@ -109,3 +109,33 @@ def test_bfloat16_when_set_serves_every_batch_in_bfloat16(small_model: Path) -> 
     float32_answer = np.asarray(served.model.predict_on_batch(batch.astype(np.float32)[..., None]))
     assert not np.array_equal(served.predict(batch), float32_answer)
     assert np.abs(served.predict(batch) - float32_answer).max() < 0.05
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("on", True), ("off", False), ("auto", False)])
+def test_flip_averaging_follows_the_setting_or_the_card(
+    small_model: Path, setting: str, expected: bool
+) -> None:
+    served = load(small_model)  # the test model's card says one pass
+    assert served.choose_flip_average(setting) is expected  # type: ignore[arg-type]
+    assert served.flip_average is expected
+
+
+def test_flip_averaging_averages_each_face_with_its_mirror_in_one_call(small_model: Path) -> None:
+    served = load(small_model)
+    batch = faces(3)
+    one_pass = served.predict(batch)
+    mirrored = served.predict(batch[:, :, ::-1].copy())
+    served.choose_flip_average("on")
+    np.testing.assert_allclose(served.predict(batch), (one_pass + mirrored) / 2, atol=1e-5)
+
+
+def test_auto_flip_averaging_is_on_when_the_card_says_so(small_model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from moodtune_contracts.model_card import ModelCard, card_path
+
+    model = tmp_path / "model.keras"
+    shutil.copyfile(small_model, model)
+    card = ModelCard.model_validate_json(card_path(small_model).read_bytes())
+    card_path(model).write_text(card.model_copy(update={"flip_average": True}).model_dump_json())
+    assert EmotionClassifier.load(model).choose_flip_average("auto") is True

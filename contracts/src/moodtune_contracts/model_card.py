@@ -52,11 +52,23 @@ class Metrics(BaseModel):
     val: SplitMetrics = Field(description="FER2013 PublicTest, the split models are selected on")
     test: SplitMetrics | None = Field(None, description="FER2013 PrivateTest, when the data had it")
     train_accuracy: float | None = Field(None, description="the Training split, without augmentation")
+    val_one_pass: SplitMetrics | None = Field(None, description="PublicTest, each face read once")
+    val_flip_average: SplitMetrics | None = Field(
+        None, description="PublicTest, each face read with its mirror image and the two averaged"
+    )
     val_float16_weights_accuracy: float | None = Field(None, description="PublicTest with the stored weights")
     val_bfloat16_accuracy: float | None = Field(
         None, description="PublicTest with the model computing in bfloat16 (moodtune_vision.precision)"
     )
     peers: list[PeerResult] = Field(default_factory=list)
+
+
+class LogitAdjustment(BaseModel):
+    """The class prior subtracted from the logits (folded into the last layer's bias)."""
+
+    tau: float
+    prior: dict[str, float] = Field(description="each label's share of the training labels")
+    chosen_on: str = Field(description="the split tau was chosen on, and how")
 
 
 class InputContract(BaseModel):
@@ -118,6 +130,10 @@ class ModelCard(BaseModel):
     training: TrainingRun
     metrics: Metrics
     serving: ServingSpeed | None = None
+    flip_average: bool = Field(
+        False, description="the service reads each face with its mirror image (EMOTION_FLIP_AVERAGE=auto)"
+    )
+    logit_adjustment: LogitAdjustment | None = None
     commit: str
     command: str
 

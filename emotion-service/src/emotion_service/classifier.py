@@ -17,10 +17,12 @@ from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
 from moodtune_contracts.model_card import ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.precision import cpu_has_amx, with_precision
+from moodtune_vision.views import average_mirrors, with_mirrors
 
 # bfloat16 serves only if it reads PublicTest within this of float32 (the card's measurement).
 BFLOAT16_MAX_ACCURACY_LOSS = 0.002
 PrecisionSetting = Literal["auto", "float32", "bfloat16"]
+FlipAverageSetting = Literal["auto", "on", "off"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class EmotionClassifier:
     device: str
     bfloat16: keras.Model | None = None  # a bfloat16 copy, for batches >= bfloat16_from
     bfloat16_from: int | None = None
+    # Each face read with its mirror image in the same model call, the two answers averaged.
+    flip_average: bool = False
     precision: ServingPrecision = field(
         default_factory=lambda: ServingPrecision(
             bfloat16_from_batch=None, reason="float32 until the precision is chosen (measured after start-up)"
@@ -87,6 +91,14 @@ class EmotionClassifier:
             )
         return cls(model=model, card=card, device=compute_device())
 
+    def choose_flip_average(self, setting: FlipAverageSetting) -> bool:
+        """`auto`: as the card says the model is served (its PublicTest `val` was read that way)."""
+        self.flip_average = self.card.flip_average if setting == "auto" else setting == "on"
+        log.info(
+            "flip averaging: %s (EMOTION_FLIP_AVERAGE=%s)", "on" if self.flip_average else "off", setting
+        )
+        return self.flip_average
+
     @property
     def name(self) -> str:
         return self.card.name
@@ -98,10 +110,13 @@ class EmotionClassifier:
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """(n, 48, 48) uint8 grey faces -> (n, 7) probabilities. Blocking: call off the event loop."""
         batch = faces.astype(np.float32)[..., None]
+        if self.flip_average:
+            batch = with_mirrors(batch)
         # Read once: the precision may be chosen on another thread while the service answers.
         bfloat16, start = self.bfloat16, self.bfloat16_from
         model = bfloat16 if bfloat16 is not None and start is not None and len(batch) >= start else self.model
-        return np.asarray(model.predict_on_batch(batch), dtype=np.float32)
+        probabilities = np.asarray(model.predict_on_batch(batch), dtype=np.float32)
+        return average_mirrors(probabilities) if self.flip_average else probabilities
 
     def warm_up(self, batch_sizes: tuple[int, ...]) -> float:
         """Trace the model for the batch sizes it will see, so first requests are not slow."""

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
         lap("load_model")
+        classifier.choose_flip_average(settings.flip_average)
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
         timed_sizes = tuple(sorted({1, 4, 8, 16, settings.batch_max_size}))
         if settings.precision != "auto":

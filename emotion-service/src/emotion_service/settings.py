@@ -47,4 +47,9 @@ class Settings(ServiceSettings):
         description="auto: bfloat16 for the batch sizes where it is measured faster at start-up, on a GPU or "
         "a CPU with AMX, if the model card shows it reads PublicTest within 0.2 points; float32 otherwise",
     )
+    flip_average: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="read each face with its mirror image in the same model call and average the two: "
+        "auto = as the model card says the model is served (its `flip_average`)",
+    )
     micro_batching: bool = Field(True, description="gather concurrent requests into one model call")

@@ -92,6 +92,10 @@ class ServedModelCard(ModelCard):
     device: str = Field(description="where inference runs: CPU, or the GPU TensorFlow sees")
     precision: ServingPrecision = Field(description="float32 or bfloat16 per batch size, chosen at start-up")
     face_detector: str = Field(description="the detector that finds faces in photos (EMOTION_FACE_DETECTOR)")
+    flip_average_served: bool = Field(
+        description="whether each face is read with its mirror image now (EMOTION_FLIP_AVERAGE; "
+        "`flip_average` is what the card recommends)"
+    )
 
 
 @router.get("/model", operation_id="modelCard", summary="The served model's card")
@@ -102,4 +106,5 @@ async def model_card(engine: EngineDep) -> ServedModelCard:
         device=classifier.device,
         precision=classifier.precision,
         face_detector=engine.detector.name,
+        flip_average_served=classifier.flip_average,
     )

@@ -5,6 +5,7 @@ python -m training.emotion compare --runs runs/* --out runs/comparison.md
 """
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
         help="auto: mixed bfloat16 on a GPU, float32 on a CPU",
     )
+    t.add_argument(
+        "--augment-in",
+        default="auto",
+        choices=["auto", "loader", "model"],
+        help="where augmentation runs: auto = the data loader on a CPU, the model's layers on a GPU",
+    )
     t.add_argument("--max-minutes", type=float, help="stop after the epoch that crosses this budget")
     t.add_argument(
         "--limit-train", type=int, help="train on a seeded, class-proportional subset of N images (pilots)"
@@ -72,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
         "--warm-start",
         type=Path,
         help="a saved model (.keras) whose weights start a new run wherever their shapes match",
+    )
+    t.add_argument(
+        "--logit-adjustment",
+        type=float,
+        metavar="TAU",
+        help="fold tau * log(training prior) out of the last bias before export (`balance` picks tau)",
     )
     t.add_argument("--mixup", type=float, help="override the preset's mixup strength (0 = off)")
     t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
@@ -100,6 +113,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--model", type=Path, required=True, help="model.keras (its card is beside it)")
     sp.add_argument("--calls", type=int, default=200, help="batch-1 calls to time")
+    v = sub.add_parser(
+        "versus",
+        help="a candidate against the shipped model on PublicTest, paired, as each is served",
+        formatter_class=HELP_FORMAT,
+    )
+    v.add_argument("--candidate", type=Path, required=True, help="model.keras (its card is beside it)")
+    v.add_argument("--shipped", type=Path, default=REPO / "artifacts" / "emotion" / "model.keras")
+    v.add_argument("--data", type=Path, required=True)
+    v.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
+    v.add_argument("--out", type=Path, help="also write the comparison here (JSON)")
+    b = sub.add_parser(
+        "balance",
+        help="PublicTest accuracy and macro-F1 for a grid of logit-adjustment strengths",
+        formatter_class=HELP_FORMAT,
+    )
+    b.add_argument("--model", type=Path, required=True)
+    b.add_argument("--data", type=Path, required=True)
+    b.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
+    b.add_argument("--taus", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
     c = sub.add_parser(
         "compare", help="markdown table of runs beside the study's numbers", formatter_class=HELP_FORMAT
     )
@@ -140,6 +172,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         export_only=args.export_only,
         extra=args.extra,
         cache_dir=args.cache_dir,
+        augment_in=args.augment_in,
         precision=args.precision,
         max_minutes=args.max_minutes,
         limit_train=args.limit_train,
@@ -154,9 +187,28 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         extend_with_images(data, config.extra, detector=make_detector(args.face_detector))
     log.info("data: %s", {name: len(split) for name, split in data.splits.items()})
     result = train(config, data)
+    adjustment = None
+    if args.logit_adjustment:
+        from moodtune_contracts.emotions import EMOTION_LABELS
+        from training.emotion.prior import class_prior, fold_into_bias
+
+        prior = class_prior(data.train.y)
+        fold_into_bias(result.classifier, prior, args.logit_adjustment)
+        adjustment = {
+            "tau": args.logit_adjustment,
+            "prior": {label: round(float(p), 5) for label, p in zip(EMOTION_LABELS, prior, strict=True)},
+            "chosen_on": "PublicTest, the grid of `python -m training.emotion balance` (training/RESULTS.md)",
+        }
 
     title = f"{args.arch} ({args.preset})"
-    evaluation: dict[str, Any] = {"val": evaluate_split(result.classifier, data.val, tta=recipe.tta)}
+    # `val` is PublicTest as served (recipe.tta: with flip averaging); both views are kept beside it.
+    one_pass = evaluate_split(result.classifier, data.val, tta=False)
+    flipped = evaluate_split(result.classifier, data.val, tta=True)
+    evaluation: dict[str, Any] = {
+        "val": flipped if recipe.tta else one_pass,
+        "val_one_pass": one_pass,
+        "val_flip_average": flipped,
+    }
     if data.test is not None and len(data.test):
         evaluation["test"] = evaluate_split(result.classifier, data.test, tta=recipe.tta)
     train_eval = data.train if not config.limit_train else None
@@ -189,6 +241,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "sessions": result.sessions,
         },
         "metrics": evaluation,
+        "flip_average": recipe.tta,
+        "logit_adjustment": adjustment,
         "commit": git_commit(REPO),
         "command": config.command,
     }
@@ -265,6 +319,27 @@ def main(argv: list[str] | None = None) -> int:
         from training.emotion.speed import record_speed
 
         record_speed(model_path=args.model, calls=args.calls)
+        return 0
+    if args.command == "versus":
+        from training.emotion.served import versus
+
+        print(
+            json.dumps(
+                versus(
+                    candidate=args.candidate,
+                    shipped=args.shipped,
+                    data=args.data,
+                    cache_dir=args.cache_dir,
+                    out=args.out,
+                ),
+                indent=2,
+            )
+        )
+        return 0
+    if args.command == "balance":
+        from training.emotion.served import balance_grid
+
+        print(balance_grid(model=args.model, data=args.data, cache_dir=args.cache_dir, taus=args.taus))
         return 0
     if args.command == "card":
         card = ModelCard.model_validate_json(args.card_json.read_bytes())

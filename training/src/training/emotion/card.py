@@ -41,6 +41,26 @@ def _recalls(metrics: SplitMetrics) -> str:
     return " | ".join(f"{m.recall:.3f}" for m in metrics.per_class.values())
 
 
+def _views(card: ModelCard) -> list[str]:
+    one, flips = card.metrics.val_one_pass, card.metrics.val_flip_average
+    if one is None or flips is None:
+        return []
+    return [
+        f"- One pass {one.accuracy:.2%} (macro-F1 {one.macro_f1:.4f}); with flip averaging "
+        f"{flips.accuracy:.2%} (macro-F1 {flips.macro_f1:.4f})."
+    ]
+
+
+def _adjustment(card: ModelCard) -> list[str]:
+    adjusted = card.logit_adjustment
+    if adjusted is None:
+        return []
+    return [
+        f"- Logit adjustment on the class prior folded into the last bias: tau {adjusted.tau:g} "
+        f"(chosen on {adjusted.chosen_on})."
+    ]
+
+
 def render(card: ModelCard) -> str:
     val = card.metrics.val
     labels = card.labels
@@ -81,7 +101,12 @@ def render(card: ModelCard) -> str:
         "",
         "## Metrics (PublicTest, the validation split)",
         f"- Accuracy **{val.accuracy:.2%}** (study's {card.architecture}: {study.val_accuracy:.2%}); "
-        f"macro-F1 **{val.macro_f1:.4f}**; test-time flip averaging: {'on' if recipe['tta'] else 'off'}.",
+        f"macro-F1 **{val.macro_f1:.4f}**, as served: "
+        + (
+            "each face read with its mirror image, averaged." if card.flip_average else "each face read once."
+        ),
+        *_views(card),
+        *_adjustment(card),
         f"- Training-split accuracy {train_accuracy:.2%}; accuracy with the stored float16 weights "
         f"{stored if stored is not None else nan:.2%}"
         + (

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from moodtune_contracts.emotions import EMOTION_LABELS
+from moodtune_vision.views import average_mirrors, with_mirrors
 from training.emotion.data import Split
 
 matplotlib.use("Agg")  # headless
@@ -21,12 +22,14 @@ LABELS = list(EMOTION_LABELS)
 def predict(classifier: keras.Model, x: np.ndarray, *, tta: bool, batch_size: int = 256) -> np.ndarray:
     """Probabilities for uint8 faces; with `tta`, averaged with the horizontally flipped faces."""
     faces = x.astype(np.float32)[..., None]
-    probs = np.asarray(classifier.predict(faces, batch_size=batch_size, verbose=0))
-    if tta:
-        probs = (
-            probs + np.asarray(classifier.predict(faces[:, :, ::-1], batch_size=batch_size, verbose=0))
-        ) / 2
-    return probs
+    if not tta:
+        return np.asarray(classifier.predict(faces, batch_size=batch_size, verbose=0))
+    # Chunk by chunk, each chunk with its mirrors in one batch, as the emotion-service serves it.
+    chunks = [
+        average_mirrors(np.asarray(classifier.predict_on_batch(with_mirrors(faces[i : i + batch_size // 2]))))
+        for i in range(0, len(faces), batch_size // 2)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros((0, len(LABELS)), np.float32)
 
 
 def metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
