@@ -299,6 +299,9 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
     started = time.monotonic()
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.CSVLogger(str(config.out / HISTORY), append=state["epoch"] > 0),
+        # A diverged step (too high a learning rate for the batch) ends the run instead of
+        # checkpointing NaN weights for every epoch left.
+        keras.callbacks.TerminateOnNaN(),
         EpochCheckpoint(checkpoints, classifier, state),
     ]
     if recipe.schedule == "plateau":
