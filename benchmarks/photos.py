@@ -195,6 +195,43 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def flip_cost(model: Path, photos: list[Photo], *, rounds: int) -> dict[str, Any]:
+    """One client, each photo through two emotion-services on the same model, alternating: one
+    reads each face once, the other with its mirror image in the same model call (flip averaging).
+    Paired in one run, so the ratio of p50s holds while the machine's speed drifts."""
+    ports = [free_port() for _ in range(2)]
+    quiet = {"TF_CPP_MIN_LOG_LEVEL": "3", "EMOTION_LOG_LEVEL": "warning", "EMOTION_MODEL_PATH": str(model)}
+    with (
+        running_service(
+            "emotion_service",
+            env={"EMOTION_PORT": str(ports[0]), "EMOTION_FLIP_AVERAGE": "off", **quiet},
+            port=ports[0],
+            timeout=240,
+        ) as one_pass,
+        running_service(
+            "emotion_service",
+            env={"EMOTION_PORT": str(ports[1]), "EMOTION_FLIP_AVERAGE": "on", **quiet},
+            port=ports[1],
+            timeout=240,
+        ) as flipped,
+        httpx.Client(base_url=one_pass, timeout=60) as to_one_pass,
+        httpx.Client(base_url=flipped, timeout=60) as to_flipped,
+    ):
+        if to_flipped.get("/v1/model").json()["flip_average_served"] is not True:
+            raise RuntimeError("EMOTION_FLIP_AVERAGE=on was not taken: the comparison would be void")
+        for photo in photos[:4]:
+            post(to_one_pass, "/v1/emotions", photo.jpeg)
+            post(to_flipped, "/v1/emotions", photo.jpeg)
+        paired: dict[str, list[float]] = {"one_pass": [], "flip_average": []}
+        for _ in range(rounds):
+            for photo in photos:
+                paired["one_pass"].append(post(to_one_pass, "/v1/emotions", photo.jpeg))
+                paired["flip_average"].append(post(to_flipped, "/v1/emotions", photo.jpeg))
+    result: dict[str, Any] = {name: summary(samples) for name, samples in paired.items()}
+    result["p50_ratio"] = round(result["flip_average"]["p50_ms"] / result["one_pass"]["p50_ms"], 3)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
@@ -203,9 +240,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the photo set, paired")
     parser.add_argument("--soak-seconds", type=float, default=300.0)
     parser.add_argument("--soak-rate", type=float, default=5.0)
+    parser.add_argument(
+        "--flip-cost-only", action="store_true", help="measure only what flip averaging costs a photo"
+    )
     args = parser.parse_args()
 
     photos = realistic_photos()
+    if args.flip_cost_only:
+        cost = {
+            "model": str(args.model),
+            "flip_average_one_client": flip_cost(args.model, photos, rounds=args.rounds),
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(cost, indent=2) + "\n")
+        print(json.dumps(cost, indent=2))
+        return
     typical = portrait_scenes((1280, 960), 1, seed=42)[0]  # one face, 1280x960: the throughput photo
     settings = Settings()
     classifier = EmotionClassifier.load(args.model)
@@ -277,6 +326,7 @@ def main() -> None:
             )
             print(json.dumps(rounds[-1]), flush=True)
         results["throughput_emotion_service"] = rounds
+        results["flip_average_one_client"] = flip_cost(args.model, photos, rounds=args.rounds)
         results["throughput_recommend_8_clients"] = load(gateway, "/recommend", typical.jpeg, 8, args.seconds)
         results["soak"] = asyncio.run(
             soak(emotion, photos, emotion_process.pid, rate=args.soak_rate, seconds=args.soak_seconds)

@@ -19,7 +19,11 @@ print("LOADED", "keras" in sys.modules, "tensorflow" in sys.modules)
 @pytest.mark.parametrize(
     ("module", "args", "expected"),
     [
-        ("training.emotion", ["--help"], "{train,card,ship,peers,speed,versus,balance,compare}"),
+        (
+            "training.emotion",
+            ["--help"],
+            "{train,card,ship,peers,speed,versus,balance,views,shard,unshard,compare}",
+        ),
         ("training.emotion", ["train", "--help"], "(default: study)"),
         ("training.catalog", ["build", "--help"], "(default: 5)"),
     ],

@@ -56,9 +56,12 @@ class Metrics(BaseModel):
     val_flip_average: SplitMetrics | None = Field(
         None, description="PublicTest, each face read with its mirror image and the two averaged"
     )
-    val_float16_weights_accuracy: float | None = Field(None, description="PublicTest with the stored weights")
+    val_float16_weights_accuracy: float | None = Field(
+        None, description="PublicTest with the stored weights, one pass"
+    )
     val_bfloat16_accuracy: float | None = Field(
-        None, description="PublicTest with the model computing in bfloat16 (moodtune_vision.precision)"
+        None,
+        description="PublicTest with the model computing in bfloat16 (moodtune_vision.precision), one pass",
     )
     peers: list[PeerResult] = Field(default_factory=list)
 

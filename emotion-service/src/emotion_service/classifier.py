@@ -170,7 +170,9 @@ class EmotionClassifier:
 
     def _bfloat16_accuracy_loss(self) -> float | None:
         bf16 = self.card.metrics.val_bfloat16_accuracy
-        return None if bf16 is None else self.card.metrics.val.accuracy - bf16
+        # Like with like: bfloat16 is read one pass; older cards have only `val` (one pass then).
+        float32 = self.card.metrics.val_one_pass or self.card.metrics.val
+        return None if bf16 is None else float32.accuracy - bf16
 
     def _time_both(self, size: int, bfloat16: keras.Model, calls: int = 5) -> dict[str, float]:
         batch = np.zeros((size, FACE_SIZE, FACE_SIZE, 1), dtype=np.float32)

@@ -132,6 +132,27 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--data", type=Path, required=True)
     b.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
     b.add_argument("--taus", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
+    vw = sub.add_parser(
+        "views",
+        help="set how a card says its model is served: one pass, or flip averaging (its `val` follows)",
+        formatter_class=HELP_FORMAT,
+    )
+    vw.add_argument("--card", type=Path, required=True)
+    vw.add_argument("--flip-average", action=argparse.BooleanOptionalAction, required=True)
+    sd = sub.add_parser(
+        "shard",
+        help="a run's exported model in parts of at most 15 MiB, its card and log beside them (GPU route)",
+        formatter_class=HELP_FORMAT,
+    )
+    sd.add_argument("--run", type=Path, required=True)
+    sd.add_argument("--out", type=Path, required=True, help="where the parts go ($OUT on the GPU machine)")
+    us = sub.add_parser(
+        "unshard",
+        help="rebuild a run directory from what `shard` wrote, checked against the card's sha256",
+        formatter_class=HELP_FORMAT,
+    )
+    us.add_argument("--parts", type=Path, required=True, help="the folder the parts came back in")
+    us.add_argument("--run", type=Path, required=True, help="the run directory to rebuild (for `ship`)")
     c = sub.add_parser(
         "compare", help="markdown table of runs beside the study's numbers", formatter_class=HELP_FORMAT
     )
@@ -200,6 +221,14 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "chosen_on": "PublicTest, the grid of `python -m training.emotion balance` (training/RESULTS.md)",
         }
 
+    import numpy as np
+
+    from training.emotion.evaluate import predict
+
+    if not np.isfinite(predict(result.classifier, data.val.x[:256], tta=False)).all():
+        log.error("the model answers NaN: training diverged (lower --learning-rate); nothing exported")
+        return 3
+
     title = f"{args.arch} ({args.preset})"
     # `val` is PublicTest as served (recipe.tta: with flip averaging); both views are kept beside it.
     one_pass = evaluate_split(result.classifier, data.val, tta=False)
@@ -248,10 +277,11 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     }
     model_path, full_card = export(result.classifier, out=args.out / "artifact", card=card)
     reloaded = keras.models.load_model(model_path)
-    stored = evaluate_split(reloaded, data.val, tta=recipe.tta)
+    # One pass, like `val_one_pass`: the service compares bfloat16 with that, whichever view it serves.
+    stored = evaluate_split(reloaded, data.val, tta=False)
     full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
     # As the emotion-service computes when it chooses bfloat16 (it serves bfloat16 only if this holds).
-    in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=recipe.tta)
+    in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=False)
     full_card.metrics.val_bfloat16_accuracy = in_bfloat16["accuracy"]
     write_card(full_card, args.out / "artifact")
     (args.out / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
@@ -340,6 +370,21 @@ def main(argv: list[str] | None = None) -> int:
         from training.emotion.served import balance_grid
 
         print(balance_grid(model=args.model, data=args.data, cache_dir=args.cache_dir, taus=args.taus))
+        return 0
+    if args.command == "views":
+        from training.emotion.card import set_served_view
+
+        set_served_view(args.card, flip_average=args.flip_average)
+        return 0
+    if args.command == "shard":
+        from training.emotion.gpu_route import shard_run
+
+        shard_run(args.run, args.out)
+        return 0
+    if args.command == "unshard":
+        from training.emotion.gpu_route import unshard_run
+
+        unshard_run(args.parts, args.run)
         return 0
     if args.command == "card":
         card = ModelCard.model_validate_json(args.card_json.read_bytes())

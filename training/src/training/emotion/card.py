@@ -107,7 +107,7 @@ def render(card: ModelCard) -> str:
         ),
         *_views(card),
         *_adjustment(card),
-        f"- Training-split accuracy {train_accuracy:.2%}; accuracy with the stored float16 weights "
+        f"- Training-split accuracy {train_accuracy:.2%}; one pass with the stored float16 weights "
         f"{stored if stored is not None else nan:.2%}"
         + (
             f"; computing in bfloat16 {card.metrics.val_bfloat16_accuracy:.2%}"
@@ -173,3 +173,24 @@ def write(card: ModelCard, directory: Path) -> Path:
     path = directory / "CARD.md"
     path.write_text(render(card))
     return path
+
+
+def set_served_view(card_json: Path, *, flip_average: bool) -> ModelCard:
+    """Record that the model is served with (or without) flip averaging: `val` becomes that view."""
+    card = ModelCard.model_validate_json(card_json.read_bytes())
+    view = card.metrics.val_flip_average if flip_average else card.metrics.val_one_pass
+    if view is None:
+        raise ValueError(f"{card_json}: the card has no PublicTest numbers for that view (an older export)")
+    metrics = card.metrics.model_copy(update={"val": view})
+    card = card.model_copy(update={"flip_average": flip_average, "metrics": metrics})
+    card_json.write_text(card.model_dump_json(indent=2) + "\n")
+    write(card, card_json.parent)
+    figure = card_json.parent / "confusion_val.png"
+    if figure.exists():  # the figure beside the card shows the view that is served
+        from training.emotion.evaluate import plot_confusion
+
+        title = f"{card.architecture} ({card.preset}), PublicTest, " + (
+            "flip average" if flip_average else "one pass"
+        )
+        plot_confusion(view.model_dump(), figure, title=title)
+    return card
