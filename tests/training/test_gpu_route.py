@@ -31,24 +31,21 @@ def fer_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_the_gpu_script_trains_evaluates_and_writes_parts_that_rebuild_the_model(
-    fer_tarball: Path, tmp_path: Path
-) -> None:
-    out, run = tmp_path / "OUT", tmp_path / "run"
+def dry_run(fer_tarball: Path, tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """scripts/train_emotion_gpu.sh as the device would run it, with tiny settings and no wheels."""
     env = {
         **os.environ,
-        "OUT": str(out),
-        "MOODTUNE_RUN": str(run),
+        "OUT": str(tmp_path / "OUT"),
+        "MOODTUNE_RUN": str(tmp_path / "run"),
         "MOODTUNE_FER": str(fer_tarball),
         "MOODTUNE_GPU_DIR": str(tmp_path / "no-wheels"),
         "MOODTUNE_GPU_EPOCHS": "1",
         "MOODTUNE_GPU_INPUT_SIZE": "32",
         "MOODTUNE_GPU_BATCH": "16",
         "MOODTUNE_GPU_WARMUP_EPOCHS": "0",
-        # The real run's 0.2 is for batches of 512; at 16 faces it diverges (the NaN guard's test).
-        "MOODTUNE_GPU_LEARNING_RATE": "0.01",
+        **settings,
     }
-    result = subprocess.run(
+    return subprocess.run(
         ["bash", "scripts/train_emotion_gpu.sh"],
         cwd=REPO,
         env=env,
@@ -56,6 +53,14 @@ def test_the_gpu_script_trains_evaluates_and_writes_parts_that_rebuild_the_model
         text=True,
         timeout=900,
     )
+
+
+def test_the_gpu_script_trains_evaluates_and_writes_parts_that_rebuild_the_model(
+    fer_tarball: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "OUT"
+    # The real run's 0.2 is for batches of 512; at 16 faces it diverges (the NaN guard's test).
+    result = dry_run(fer_tarball, tmp_path, MOODTUNE_GPU_LEARNING_RATE="0.01")
     log = (out / "train.log").read_text() if (out / "train.log").exists() else ""
     assert result.returncode == 0, (result.stdout + result.stderr + log)[-4000:]
 
@@ -77,26 +82,7 @@ def test_the_gpu_script_trains_evaluates_and_writes_parts_that_rebuild_the_model
 
 
 def test_a_diverged_run_fails_loudly_and_exports_nothing(fer_tarball: Path, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "OUT": str(tmp_path / "OUT"),
-        "MOODTUNE_RUN": str(tmp_path / "run"),
-        "MOODTUNE_FER": str(fer_tarball),
-        "MOODTUNE_GPU_DIR": str(tmp_path / "no-wheels"),
-        "MOODTUNE_GPU_EPOCHS": "1",
-        "MOODTUNE_GPU_INPUT_SIZE": "32",
-        "MOODTUNE_GPU_BATCH": "16",
-        "MOODTUNE_GPU_WARMUP_EPOCHS": "0",
-        "MOODTUNE_GPU_LEARNING_RATE": "1000",
-    }
-    result = subprocess.run(
-        ["bash", "scripts/train_emotion_gpu.sh"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = dry_run(fer_tarball, tmp_path, MOODTUNE_GPU_LEARNING_RATE="1000")
     assert result.returncode != 0
     assert "training failed" in result.stdout and "NaN" in (tmp_path / "OUT" / "train.log").read_text()
     assert not (tmp_path / "OUT" / "model.keras.part00").exists()
