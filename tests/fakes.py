@@ -38,10 +38,10 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
 
 
 def misbehaving_service(
-    *, status: int = 200, delay_s: float = 0.0, body: Any = None
+    *, status: int = 200, delay_s: float = 0.0, body: Any = None, headers: dict[str, str] | None = None
 ) -> tuple[FastAPI, list[dict[str, str]]]:
-    """Answers every POST with `status` and `body` after `delay_s`; records each request's headers
-    (and its body, under the key "body", decoded as latin-1)."""
+    """Answers every POST with `status`, `body` and `headers` after `delay_s`; records each request's
+    headers (and its body, under the key "body", decoded as latin-1)."""
     app = FastAPI()
     seen: list[dict[str, str]] = []
 
@@ -57,7 +57,9 @@ def misbehaving_service(
 
             await asyncio.sleep(delay_s)
         return JSONResponse(
-            status_code=status, content=body if body is not None else {"error": {"code": "x", "message": "x"}}
+            status_code=status,
+            content=body if body is not None else {"error": {"code": "x", "message": "x"}},
+            headers=headers,
         )
 
     return app, seen

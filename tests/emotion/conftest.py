@@ -23,3 +23,12 @@ def _run(small_model: Path, tmpdir: Path, **env: str) -> Iterator[RunningService
 @pytest.fixture(scope="module")
 def service(small_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     yield from _run(small_model, tmp_path_factory.mktemp("service-tmp"))
+
+
+@pytest.fixture(scope="module")
+def impatient_service(
+    small_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """A service whose bounded queue admits (almost) nothing beside the request it is serving."""
+    tmpdir = tmp_path_factory.mktemp("impatient-tmp")
+    yield from _run(small_model, tmpdir, EMOTION_MAX_QUEUE_WAIT_S="0.001")

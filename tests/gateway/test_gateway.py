@@ -142,6 +142,69 @@ def test_a_slow_emotion_service_is_504_naming_it_fake_upstream(stack: Stack) -> 
     }
 
 
+def test_an_overloaded_emotion_service_is_passed_on_and_not_retried_fake_upstream(stack: Stack) -> None:
+    busy = {
+        "error": {
+            "code": "overloaded",
+            "message": "the emotion-service is busy",
+            "details": {"estimated_wait_s": 1.7, "max_wait_s": 1.0, "retry_after_s": 2},
+        }
+    }
+    overloaded, seen = misbehaving_service(status=503, body=busy, headers={"Retry-After": "2"})
+    with (
+        serve_in_thread(overloaded) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender) as gw,
+    ):
+        response = recommend(gw, b"\xff\xd8 any bytes")
+    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    error = response.json()["error"]
+    assert error["code"] == "overloaded" and error["message"] == "the emotion-service is busy"
+    assert error["details"] == {
+        "estimated_wait_s": 1.7,
+        "max_wait_s": 1.0,
+        "retry_after_s": 2,
+        "service": "emotion-service",
+    }
+    assert len(seen) == 1  # asked once: repeating work to a service that sheds load is what overloads it
+
+
+def test_the_callers_budget_bounds_the_wait_for_a_hung_service_fake_upstream(stack: Stack) -> None:
+    """The fake takes 3 s, within the emotion-service timeout (5 s): only the budget can cut it short."""
+    hung, _ = misbehaving_service(delay_s=3.0, status=503)
+    with (
+        serve_in_thread(hung) as url,
+        start_gateway(GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender) as gw,
+    ):
+        response = httpx.post(
+            f"{gw}/recommend",
+            files={"image": ("a.jpg", b"\xff\xd8 any bytes", "image/jpeg")},
+            headers={"X-Request-Budget-Ms": "400"},
+            timeout=60,
+        )
+        unbudgeted = recommend(gw, b"\xff\xd8 any bytes")
+    assert response.status_code == 504
+    assert response.json()["error"]["details"] == {"service": "emotion-service"}
+    assert unbudgeted.status_code == 503  # waited for the fake's answer: the default budget is longer
+
+
+def test_the_gateways_own_budget_applies_without_a_header_fake_upstream(stack: Stack) -> None:
+    hung, _ = misbehaving_service(delay_s=3.0, status=503)
+    with (
+        serve_in_thread(hung) as url,
+        start_gateway(
+            GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=stack.recommender, GATEWAY_REQUEST_BUDGET_S="0.4"
+        ) as gw,
+    ):
+        response = recommend(gw, b"\xff\xd8 any bytes")
+        invalid = httpx.post(
+            f"{gw}/recommend",
+            files={"image": ("a.jpg", b"x", "image/jpeg")},
+            headers={"X-Request-Budget-Ms": "soon"},
+        )
+    assert response.status_code == 504 and response.json()["error"]["code"] == "upstream_timeout"
+    assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid_request"
+
+
 def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream(stack: Stack) -> None:
     broken, seen = misbehaving_service(status=500, body={"detail": "kaput"})
     with (

@@ -27,6 +27,10 @@ class MoodtuneError(Exception):
         self.message = message
         self.details = details or {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body (none unless a subclass says)."""
+        return {}
+
     def to_response(self, request_id: str | None) -> ErrorResponse:
         return ErrorResponse(
             error=ErrorDetail(code=self.code, message=self.message, details=self.details),
@@ -53,6 +57,22 @@ class InvalidProbabilities(InvalidInput):
 class NotReady(MoodtuneError):
     status_code = 503
     code = "not_ready"
+
+
+class Overloaded(MoodtuneError):
+    """Busy: the work already queued would not be done within the service's bounded wait. Raised by
+    the emotion-service before it decodes anything, and passed on as such by the gateway; the
+    caller should retry after `Retry-After` seconds (never at once: that is what overloads it)."""
+
+    status_code = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after_s: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s, **(details or {})})
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 # Image errors: raised by the emotion-service (faces.py) and by the gateway, which has no OpenCV.

@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 
 import numpy as np
 from fastapi import FastAPI, Request
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
+from emotion_service.admission import Admission
 from emotion_service.api import emotions
 from emotion_service.api.deps import Engine
 from emotion_service.batching import DirectClassifier, MicroBatcher
@@ -49,6 +50,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         buckets=(1, 2, 4, 8, 16, 32, 64, 128),
     )
     faces_total = Counter("faces_classified_total", "faces classified", registry=metrics.registry)
+
+    shed = Counter(
+        "requests_shed_total",
+        "requests answered 503 overloaded: the queue was longer than EMOTION_MAX_QUEUE_WAIT_S allows",
+        registry=metrics.registry,
+    )
+    admission = Admission(settings.max_queue_wait_s, on_shed=shed.inc)
+    Gauge(
+        "queue_depth_images", "images admitted and not yet answered", registry=metrics.registry
+    ).set_function(lambda: admission.in_flight)
+    Gauge(
+        "queue_wait_estimated_seconds",
+        "how long the images already admitted will take to answer (what admission compares with the bound)",
+        registry=metrics.registry,
+    ).set_function(admission.estimated_wait_s)
 
     def observe(faces: int, seconds: float) -> None:
         inference.observe(seconds)
@@ -97,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lap("start_batcher")
         app.state.startup_seconds = phases
         app.state.engine = Engine(
-            classifier=classifier, batcher=batcher, detector=detector, settings=settings
+            classifier=classifier, batcher=batcher, detector=detector, settings=settings, admission=admission
         )
         log.info(
             "model %s on %s, detector %s, ready after %.1fs: %s",

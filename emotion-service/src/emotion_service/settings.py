@@ -53,3 +53,10 @@ class Settings(ServiceSettings):
         "auto = as the model card says the model is served (its `flip_average`)",
     )
     micro_batching: bool = Field(True, description="gather concurrent requests into one model call")
+    max_queue_wait_s: float = Field(
+        1.0,
+        gt=0,
+        description="bounded queueing: an image is admitted only while the images ahead of it would be "
+        "answered within this many seconds (estimated from the measured service time per image); "
+        "beyond it, 503 `overloaded` with Retry-After, before decoding",
+    )

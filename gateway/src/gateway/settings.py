@@ -20,8 +20,19 @@ class Settings(ServiceSettings):
     )
     emotion_url: str = Field("http://127.0.0.1:8001", description="emotion-service base URL")
     recommender_url: str = Field("http://127.0.0.1:8002", description="recommender-service base URL")
-    emotion_timeout_s: float = Field(15.0, gt=0, description="per call to the emotion-service")
-    recommender_timeout_s: float = Field(5.0, gt=0, description="per call to the recommender-service")
+    request_budget_s: float = Field(
+        6.0,
+        gt=0,
+        description="the longest a request that calls the services may take in all: each call gets what "
+        "is left of it (a caller may ask for less with the X-Request-Budget-Ms header), then 504",
+    )
+    emotion_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="per call to the emotion-service: its bounded queue answers within ~1 s or says "
+        "`overloaded` (p99 under overload in benchmarks/RESULTS.md), so a hung one costs 5 s, not more",
+    )
+    recommender_timeout_s: float = Field(3.0, gt=0, description="per call to the recommender-service")
     connect_timeout_s: float = Field(2.0, gt=0)
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest image accepted (413 above)")
     spotify_api_url: str = Field(

@@ -17,6 +17,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: {"model": ErrorResponse, "description": "Unexpected failure (a bug)"},
 }
 
+# The header a 503 `overloaded` carries, for the OpenAPI spec of the routes that may shed load.
+RETRY_AFTER_HEADERS: dict[str, Any] = {
+    "Retry-After": {"description": "with `overloaded`: seconds to wait", "schema": {"type": "integer"}}
+}
+
 
 class PayloadTooLarge(MoodtuneError):
     status_code = 413
@@ -37,7 +42,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MoodtuneError)
     async def domain_error(request: Request, exc: MoodtuneError) -> JSONResponse:
-        return _error(exc.status_code, exc.to_response(request_id_var.get()))
+        return _error(exc.status_code, exc.to_response(request_id_var.get()), headers=exc.headers() or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from emotion_service.admission import Admission
 from emotion_service.analyze import Classifies, Upload, analyze
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
@@ -21,6 +22,7 @@ class Engine:
     batcher: Classifies
     detector: FaceDetector
     settings: Settings
+    admission: Admission
 
     async def analyze(self, upload: Upload, mode: FaceMode) -> EmotionAnalysis:
         return await analyze(

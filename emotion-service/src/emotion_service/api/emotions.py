@@ -8,14 +8,14 @@ from pydantic import Field
 
 from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
-from emotion_service.api.deps import EngineDep
+from emotion_service.api.deps import Engine, EngineDep
 from emotion_service.classifier import ServingPrecision
 from emotion_service.errors import TooManyImages
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
 from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
 from moodtune_contracts.model_card import ModelCard
-from moodtune_service_kit.errors import ERROR_RESPONSES
+from moodtune_service_kit.errors import ERROR_RESPONSES, RETRY_AFTER_HEADERS
 
 router = APIRouter(prefix=API_PREFIX, tags=["emotions"])
 
@@ -23,7 +23,12 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     413: {"model": ErrorResponse, "description": "Upload or image too large"},
     415: {"model": ErrorResponse, "description": "Not an image type this service reads"},
-    503: {"model": ErrorResponse, "description": "Model not loaded yet"},
+    503: {
+        "model": ErrorResponse,
+        "description": "Model not loaded yet (`not_ready`), or busy (`overloaded`: more work queued than "
+        "EMOTION_MAX_QUEUE_WAIT_S allows; retry after the `Retry-After` seconds)",
+        "headers": RETRY_AFTER_HEADERS,
+    },
 }
 FaceQuery = Annotated[
     FaceMode,
@@ -47,7 +52,8 @@ async def analyze_image(
     image: Annotated[UploadFile, File(description="JPEG, PNG, WebP, BMP or GIF")],
     face: FaceQuery = FaceMode.AUTO,
 ) -> EmotionAnalysis:
-    return await engine.analyze(await _read(image), face)
+    with engine.admission.slot(images=1):  # before the image is decoded: refusing costs ~nothing
+        return await engine.analyze(await _read(image), face)
 
 
 @router.post(
@@ -73,8 +79,11 @@ async def analyze_images(
             f"{len(images)} images sent; at most {engine.settings.max_batch_images} per call",
             details={"max_batch_images": engine.settings.max_batch_images},
         )
-    uploads = [await _read(file) for file in images]
+    with engine.admission.slot(images=len(images)):
+        return await _analyze_each(engine, [await _read(file) for file in images], face)
 
+
+async def _analyze_each(engine: Engine, uploads: list[Upload], face: FaceMode) -> BatchAnalysis:
     async def one(upload: Upload) -> BatchItem:
         try:
             result = await engine.analyze(upload, face)

@@ -3,18 +3,19 @@ the mood themselves (live mode): POST /moods and POST /songs; GET /genres for th
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import ValidationError
 
-from gateway.api.deps import SettingsDep, UpstreamsDep
+from gateway.api.deps import SettingsDep, UpstreamsDep, request_budget
 from gateway.recommend import read_moods, recommend_for_image, songs_for
 from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import ErrorResponse, InvalidInput
 from moodtune_contracts.mood import Policy
 from moodtune_contracts.recommendations import GenreListing, TrackFilters
+from moodtune_service_kit.errors import RETRY_AFTER_HEADERS
 
-router = APIRouter(tags=["recommend"])
+router = APIRouter(tags=["recommend"], dependencies=[Depends(request_budget)])
 IMAGE_DESCRIPTION = "a photo with a face: JPEG, PNG, WebP, BMP or GIF"
 
 
@@ -32,8 +33,19 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
     415: _error("Not an image type Moodtune reads (JPEG, PNG, WebP, BMP, GIF)", "unsupported_image"),
     422: _error("No face found, no face `face_number`, a damaged image, or invalid options", "no_face"),
     502: _error("A service answered with an error", "upstream_error"),
-    503: _error("A service is down or not ready; `details.service` names it", "upstream_unavailable"),
-    504: _error("A service did not answer in time; `details.service` names it", "upstream_timeout"),
+    503: {
+        **_error(
+            "A service is down or not ready (`upstream_unavailable`), or busy (`overloaded`: retry after "
+            "the `Retry-After` seconds, not at once); `details.service` names it",
+            "upstream_unavailable",
+        ),
+        "headers": RETRY_AFTER_HEADERS,
+    },
+    504: _error(
+        "A service did not answer in time, or the request's budget (X-Request-Budget-Ms, at most "
+        "GATEWAY_REQUEST_BUDGET_S) ran out; `details.service` names it",
+        "upstream_timeout",
+    ),
 }
 
 

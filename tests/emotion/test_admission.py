@@ -1,0 +1,78 @@
+"""Bounded queueing's arithmetic on a hand-driven clock (emotion_service.admission); the service's
+503s under a real burst are in test_api.py."""
+
+import pytest
+
+from emotion_service.admission import PRIOR_COST_S, Admission
+from moodtune_contracts.errors import Overloaded
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_cost_per_image_is_busy_time_over_images_answered_and_idle_time_is_not_counted() -> None:
+    clock = Clock()
+    admission = Admission(1.0, clock=clock)
+    assert admission.cost_s == pytest.approx(PRIOR_COST_S)
+    for _ in range(200):  # one image at a time, 20 ms each, with 1 s of idle time between
+        clock.now += 1.0
+        with admission.slot():
+            clock.now += 0.02
+    assert admission.cost_s == pytest.approx(0.02, rel=0.01)
+    assert admission.in_flight == 0
+
+
+def test_answers_in_clumps_give_the_cost_of_the_throughput() -> None:
+    """Under load a model call answers many images at once: 8 images every 80 ms is 10 ms an image."""
+    clock = Clock()
+    admission = Admission(1.0, clock=clock)
+    slots = [admission.slot() for _ in range(8)]
+    for slot in slots:
+        slot.__enter__()
+    for _ in range(100):
+        clock.now += 0.08
+        for slot in slots:  # the batch answers: each image leaves, and a new one takes its place
+            slot.__exit__(None, None, None)
+        slots = [admission.slot() for _ in range(8)]
+        for slot in slots:
+            slot.__enter__()
+    assert admission.cost_s == pytest.approx(0.01, rel=0.02)
+    assert admission.in_flight == 8 and admission.estimated_wait_s() == pytest.approx(0.08, rel=0.02)
+
+
+def test_beyond_the_bound_it_sheds_with_retry_after_and_counts_it() -> None:
+    clock = Clock()
+    shed: list[int] = []
+    admission = Admission(0.2, clock=clock, on_shed=lambda: shed.append(1))
+    for _ in range(3):  # measured: 100 ms an image
+        with admission.slot():
+            clock.now += 0.1
+    two = admission.slot(images=2)  # under 0.2 s ahead (the prior still weighs a little): admitted
+    two.__enter__()
+    with admission.slot():
+        pass
+    two.__exit__(None, None, None)
+    assert shed == []
+    big = admission.slot(images=5)  # nothing in flight: admitted whatever its size
+    big.__enter__()
+    with pytest.raises(Overloaded) as refused, admission.slot():
+        pass
+    error = refused.value
+    assert error.status_code == 503 and error.code == "overloaded"
+    assert error.details["estimated_wait_s"] > 0.2 and error.details["max_wait_s"] == 0.2
+    assert error.headers() == {"Retry-After": str(error.retry_after_s)} and error.retry_after_s >= 1
+    assert shed == [1] and admission.in_flight == 5  # the refused image never entered
+    big.__exit__(None, None, None)
+    assert admission.in_flight == 0
+
+
+def test_a_failed_request_leaves_the_queue_too() -> None:
+    admission = Admission(1.0, clock=Clock())
+    with pytest.raises(ValueError), admission.slot(images=3):
+        raise ValueError("a corrupt image")
+    assert admission.in_flight == 0
