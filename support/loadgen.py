@@ -13,6 +13,7 @@ taken from the model. Several processes can run together; all begin at the same 
 
 import asyncio
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -40,10 +41,21 @@ def encode_request(host: str, port: int, image: bytes, path: str = PATH) -> byte
     return head.encode() + body
 
 
-async def client(host: str, port: int, request: bytes, end: float, latencies: list[float]) -> int:
-    """Requests back to back on one connection until `end`; returns how many answers were not 200."""
+def header(lowered_head: bytes, name: bytes) -> bytes | None:
+    at = lowered_head.find(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    at += len(name) + 3
+    return lowered_head[at : lowered_head.index(b"\r\n", at)].strip()
+
+
+async def client(host: str, port: int, request: bytes, end: float, latencies: list[float]) -> tuple[int, int]:
+    """Requests back to back on one connection until `end`; returns (answers that were 503
+    `overloaded`, answers with any other status but 200). Told to retry later, it does as a good
+    client should: waits the Retry-After seconds, with up to 50% jitter so the refused do not all
+    come back in the same instant, then tries again."""
     reader, writer = await asyncio.open_connection(host, port)
-    failed = 0
+    shed = failed = 0
     try:
         while time.time() < end:
             began = time.perf_counter()
@@ -51,19 +63,27 @@ async def client(host: str, port: int, request: bytes, end: float, latencies: li
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             lowered = head.lower()
-            at = lowered.index(b"content-length:") + len(b"content-length:")
-            await reader.readexactly(int(lowered[at : lowered.index(b"\r\n", at)]))
+            body = await reader.readexactly(int(header(lowered, b"content-length") or 0))
             if status == 200:
                 latencies.append((time.perf_counter() - began) * 1000)
+            elif status == 503 and b'"overloaded"' in body:
+                shed += 1
+                retry_after = header(lowered, b"retry-after") or b"1"
+                pause = float(retry_after) * (1 + 0.5 * random.random())  # noqa: S311 (jitter, not secrets)
+                await asyncio.sleep(min(pause, max(0.0, end - time.time())))
             else:
                 failed += 1
+            if b"connection: close" in lowered:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
     finally:
         writer.close()
-    return failed
+    return shed, failed
 
 
 class LoadResult(TypedDict):
     latencies_ms: list[float]  # of the 200 answers
+    shed: int  # 503 `overloaded` answers (each followed by the Retry-After wait)
     failed: int  # answers with any other status
 
 
@@ -76,8 +96,12 @@ async def run(
     latencies: list[float] = []
     await asyncio.sleep(max(0.0, start - time.time()))
     end = start + seconds
-    failed = await asyncio.gather(*(client(host, port, request, end, latencies) for _ in range(clients)))
-    return LoadResult(latencies_ms=latencies, failed=sum(failed))
+    counts = await asyncio.gather(*(client(host, port, request, end, latencies) for _ in range(clients)))
+    return LoadResult(
+        latencies_ms=latencies,
+        shed=sum(shed for shed, _ in counts),
+        failed=sum(failed for _, failed in counts),
+    )
 
 
 if __name__ == "__main__":

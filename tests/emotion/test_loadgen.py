@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from support.faces import fer_samples
+from support.faces import PORTRAIT, fer_samples
 from support.loadgen import run
 from tests.emotion.conftest import RunningService
 
@@ -16,3 +16,13 @@ def test_the_load_generator_gets_answers_and_counts_failures(service: RunningSer
 
     refused = asyncio.run(run(service.url, b"not an image", clients=2, start=time.time(), seconds=0.5))
     assert refused["failed"] >= 2 and refused["latencies_ms"] == []
+
+
+def test_the_load_generator_counts_overloaded_answers_apart_and_waits_as_told(
+    impatient_service: RunningService,
+) -> None:
+    photo = PORTRAIT.read_bytes()
+    result = asyncio.run(run(impatient_service.url, photo, clients=8, start=time.time(), seconds=1.5))
+    assert result["shed"] >= 1 and result["failed"] == 0 and result["latencies_ms"]
+    # Each refused client waited its Retry-After (>= 1 s) before asking again: in 1.5 s, at most twice.
+    assert result["shed"] <= 2 * 8

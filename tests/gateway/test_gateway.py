@@ -1,5 +1,7 @@
 """The gateway end to end: three real services as processes, real photos; fakes only for failures."""
 
+import asyncio
+
 import httpx
 import pytest
 from PIL import Image
@@ -166,6 +168,37 @@ def test_an_overloaded_emotion_service_is_passed_on_and_not_retried_fake_upstrea
         "service": "emotion-service",
     }
     assert len(seen) == 1  # asked once: repeating work to a service that sheds load is what overloads it
+
+
+def test_the_gateway_bounds_the_photos_in_hand_and_sheds_before_asking_fake_upstream(stack: Stack) -> None:
+    slow, seen = misbehaving_service(delay_s=0.5, status=503)
+    with (
+        serve_in_thread(slow) as url,
+        start_gateway(
+            GATEWAY_EMOTION_URL=url,
+            GATEWAY_RECOMMENDER_URL=stack.recommender,
+            GATEWAY_MAX_QUEUE_WAIT_S="0.001",
+        ) as gw,
+    ):
+
+        async def burst() -> list[httpx.Response]:
+            files = {"image": ("a.jpg", b"\xff\xd8 any bytes", "image/jpeg")}
+            async with httpx.AsyncClient(base_url=gw, timeout=30) as client:
+                return await asyncio.gather(*(client.post("/recommend", files=files) for _ in range(8)))
+
+        responses = asyncio.run(burst())
+        shed = float(
+            next(
+                line
+                for line in httpx.get(f"{gw}/metrics").text.splitlines()
+                if line.startswith("requests_shed_total ")
+            ).split()[1]
+        )
+    refused = [r for r in responses if r.json()["error"]["code"] == "overloaded"]
+    assert refused and len(seen) == 8 - len(refused) and shed == len(refused)  # refused ones asked nobody
+    for response in refused:
+        assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1
+        assert response.json()["error"]["details"]["service"] == "gateway"
 
 
 def test_the_callers_budget_bounds_the_wait_for_a_hung_service_fake_upstream(stack: Stack) -> None:

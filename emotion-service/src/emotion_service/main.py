@@ -9,14 +9,14 @@ from contextlib import asynccontextmanager
 
 import numpy as np
 from fastapi import FastAPI, Request
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
-from emotion_service.admission import Admission
 from emotion_service.api import emotions
 from emotion_service.api.deps import Engine
 from emotion_service.batching import DirectClassifier, MicroBatcher
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
+from moodtune_service_kit.admission import measured_admission
 from moodtune_service_kit.app import create_service_app
 from moodtune_service_kit.health import Readiness
 from moodtune_service_kit.metrics import Metrics
@@ -51,20 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     faces_total = Counter("faces_classified_total", "faces classified", registry=metrics.registry)
 
-    shed = Counter(
-        "requests_shed_total",
-        "requests answered 503 overloaded: the queue was longer than EMOTION_MAX_QUEUE_WAIT_S allows",
-        registry=metrics.registry,
+    admission = measured_admission(
+        settings.max_queue_wait_s, service=SERVICE, registry=metrics.registry, unit="images"
     )
-    admission = Admission(settings.max_queue_wait_s, on_shed=shed.inc)
-    Gauge(
-        "queue_depth_images", "images admitted and not yet answered", registry=metrics.registry
-    ).set_function(lambda: admission.in_flight)
-    Gauge(
-        "queue_wait_estimated_seconds",
-        "how long the images already admitted will take to answer (what admission compares with the bound)",
-        registry=metrics.registry,
-    ).set_function(admission.estimated_wait_s)
 
     def observe(faces: int, seconds: float) -> None:
         inference.observe(seconds)

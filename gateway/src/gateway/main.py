@@ -14,6 +14,7 @@ from gateway.api.deps import Upstreams
 from gateway.openapi import fix_upload_schemas
 from gateway.settings import Settings
 from gateway.upstream import Upstream
+from moodtune_service_kit.admission import measured_admission
 from moodtune_service_kit.app import create_service_app
 from moodtune_service_kit.errors import document_malformed_bodies
 from moodtune_service_kit.health import Readiness
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    # The photos in hand (/recommend, /moods), bounded like the emotion-service's queue.
+    app.state.admission = measured_admission(
+        settings.max_queue_wait_s, service=SERVICE, registry=metrics.registry, unit="photos"
+    )
     app.mount("/static", web.static_files(), name="static")
     if settings.cors_origins:
         # Starlette's CORS middleware, outermost: it answers preflights itself.

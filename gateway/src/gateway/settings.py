@@ -26,6 +26,13 @@ class Settings(ServiceSettings):
         description="the longest a request that calls the services may take in all: each call gets what "
         "is left of it (a caller may ask for less with the X-Request-Budget-Ms header), then 504",
     )
+    max_queue_wait_s: float = Field(
+        1.0,
+        gt=0,
+        description="bounded queueing for photos (/recommend, /moods): one is taken only while those in "
+        "hand would be answered within this many seconds (measured service time per photo); beyond it, "
+        "503 `overloaded` with Retry-After, before any service is asked",
+    )
     emotion_timeout_s: float = Field(
         5.0,
         gt=0,

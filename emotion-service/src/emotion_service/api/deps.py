@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from emotion_service.admission import Admission
 from emotion_service.analyze import Classifies, Upload, analyze
 from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import EmotionAnalysis, FaceMode
+from moodtune_service_kit.admission import Admission
 from moodtune_service_kit.state import from_app_state
 from moodtune_vision.detectors import FaceDetector
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import ValidationError
 
-from gateway.api.deps import SettingsDep, UpstreamsDep, request_budget
+from gateway.api.deps import AdmissionDep, SettingsDep, UpstreamsDep, request_budget
 from gateway.recommend import read_moods, recommend_for_image, songs_for
 from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
 from moodtune_contracts.analysis import FaceMode
@@ -35,8 +35,8 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
     502: _error("A service answered with an error", "upstream_error"),
     503: {
         **_error(
-            "A service is down or not ready (`upstream_unavailable`), or busy (`overloaded`: retry after "
-            "the `Retry-After` seconds, not at once); `details.service` names it",
+            "A service is down or not ready (`upstream_unavailable`), or busy (`overloaded`, the gateway or "
+            "a service: retry after the `Retry-After` seconds, not at once); `details.service` names it",
             "upstream_unavailable",
         ),
         "headers": RETRY_AFTER_HEADERS,
@@ -63,6 +63,7 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
 async def recommend(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
+    admission: AdmissionDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
     policy: Annotated[
         Policy, Query(description="`match` the mood, or `uplift` a negative one")
@@ -103,20 +104,21 @@ async def recommend(
             f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
             details={"errors": [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]},
         ) from None
-    return await recommend_for_image(
-        image=await image.read(),
-        content_type=image.content_type,
-        face_mode=face.value,
-        face_number=face_number,
-        group=group,
-        policy=policy.value,
-        limit=limit,
-        page=page,
-        filters=filters,
-        emotion=upstreams.emotion,
-        recommender=upstreams.recommender,
-        max_upload_bytes=settings.max_upload_bytes,
-    )
+    with admission.slot():
+        return await recommend_for_image(
+            image=await image.read(),
+            content_type=image.content_type,
+            face_mode=face.value,
+            face_number=face_number,
+            group=group,
+            policy=policy.value,
+            limit=limit,
+            page=page,
+            filters=filters,
+            emotion=upstreams.emotion,
+            recommender=upstreams.recommender,
+            max_upload_bytes=settings.max_upload_bytes,
+        )
 
 
 @router.post(
@@ -131,18 +133,20 @@ async def recommend(
 async def moods(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
+    admission: AdmissionDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
     face: Annotated[
         FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
     ] = FaceMode.AUTO,
 ) -> MoodReading:
-    analysis, faces = await read_moods(
-        image=await image.read(),
-        content_type=image.content_type,
-        face_mode=face.value,
-        emotion=upstreams.emotion,
-        max_upload_bytes=settings.max_upload_bytes,
-    )
+    with admission.slot():
+        analysis, faces = await read_moods(
+            image=await image.read(),
+            content_type=image.content_type,
+            face_mode=face.value,
+            emotion=upstreams.emotion,
+            max_upload_bytes=settings.max_upload_bytes,
+        )
     return MoodReading(faces=faces, faces_found=len(faces), model=analysis.model)
 
 

@@ -1,10 +1,10 @@
-"""Bounded queueing's arithmetic on a hand-driven clock (emotion_service.admission); the service's
-503s under a real burst are in test_api.py."""
+"""Bounded queueing's arithmetic on a hand-driven clock (moodtune_service_kit.admission); the service's
+503s under a real burst are in tests/emotion/test_overload.py."""
 
 import pytest
 
-from emotion_service.admission import PRIOR_COST_S, Admission
 from moodtune_contracts.errors import Overloaded
+from moodtune_service_kit.admission import PRIOR_COST_S, Admission
 
 
 class Clock:
@@ -17,7 +17,7 @@ class Clock:
 
 def test_the_cost_per_image_is_busy_time_over_images_answered_and_idle_time_is_not_counted() -> None:
     clock = Clock()
-    admission = Admission(1.0, clock=clock)
+    admission = Admission(1.0, service="emotion-service", clock=clock)
     assert admission.cost_s == pytest.approx(PRIOR_COST_S)
     for _ in range(200):  # one image at a time, 20 ms each, with 1 s of idle time between
         clock.now += 1.0
@@ -30,7 +30,7 @@ def test_the_cost_per_image_is_busy_time_over_images_answered_and_idle_time_is_n
 def test_answers_in_clumps_give_the_cost_of_the_throughput() -> None:
     """Under load a model call answers many images at once: 8 images every 80 ms is 10 ms an image."""
     clock = Clock()
-    admission = Admission(1.0, clock=clock)
+    admission = Admission(1.0, service="emotion-service", clock=clock)
     slots = [admission.slot() for _ in range(8)]
     for slot in slots:
         slot.__enter__()
@@ -48,7 +48,7 @@ def test_answers_in_clumps_give_the_cost_of_the_throughput() -> None:
 def test_beyond_the_bound_it_sheds_with_retry_after_and_counts_it() -> None:
     clock = Clock()
     shed: list[int] = []
-    admission = Admission(0.2, clock=clock, on_shed=lambda: shed.append(1))
+    admission = Admission(0.2, service="emotion-service", clock=clock, on_shed=lambda: shed.append(1))
     for _ in range(3):  # measured: 100 ms an image
         with admission.slot():
             clock.now += 0.1
@@ -65,6 +65,7 @@ def test_beyond_the_bound_it_sheds_with_retry_after_and_counts_it() -> None:
     error = refused.value
     assert error.status_code == 503 and error.code == "overloaded"
     assert error.details["estimated_wait_s"] > 0.2 and error.details["max_wait_s"] == 0.2
+    assert error.details["service"] == "emotion-service"
     assert error.headers() == {"Retry-After": str(error.retry_after_s)} and error.retry_after_s >= 1
     assert shed == [1] and admission.in_flight == 5  # the refused image never entered
     big.__exit__(None, None, None)
@@ -72,7 +73,7 @@ def test_beyond_the_bound_it_sheds_with_retry_after_and_counts_it() -> None:
 
 
 def test_a_failed_request_leaves_the_queue_too() -> None:
-    admission = Admission(1.0, clock=Clock())
+    admission = Admission(1.0, service="emotion-service", clock=Clock())
     with pytest.raises(ValueError), admission.slot(images=3):
         raise ValueError("a corrupt image")
     assert admission.in_flight == 0
