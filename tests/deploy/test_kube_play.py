@@ -4,15 +4,15 @@ a real face photo through the gateway, songs back, torn down.
 What podman (4.3) runs: Deployments (`replicas` pods each), the ConfigMap (as the containers'
 environment), resources and security contexts. What it ignores: Services, the Ingress,
 HorizontalPodAutoscalers and PodDisruptionBudgets (a cluster's jobs), and start-up probes (podman
-4.4+). It turns an httpGet liveness probe into a healthcheck that runs `curl` inside the container
-on a systemd timer; the images have no curl and this machine no systemd, so podman does not
-exercise the probes (a kubelet calls them from outside; test_kubernetes.py checks them).
+4.4+). It turns the liveness probe into the container's healthcheck, run on a systemd timer. The
+probes are exec probes (the service kit's health command with the image's Python: an httpGet probe
+became a `curl` the images lack), and this machine has no systemd, so the test runs each
+container's healthcheck itself and asserts it passes.
 
 Having no Services, podman cannot give `emotion-service` a name: the one patch this test makes to
 the rendered objects runs the pods in the host's network, on their own ports, with the gateway
 pointed at 127.0.0.1. There, one pod per Deployment: a second replica would find its port taken
-and restart forever. And there being no port mappings in the host's network, the probes name their
-port by number.
+and restart forever.
 """
 
 import shutil
@@ -47,10 +47,8 @@ def for_podman(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
             pod["hostNetwork"] = True
             for container in pod["containers"]:
                 # In the host's network podman publishes no ports (it refuses port mappings
-                # there): the container port goes, and the probes name the number instead.
-                number = container.pop("ports")[0]["containerPort"]
-                for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-                    container[probe]["httpGet"]["port"] = number
+                # there): the container port goes (the exec probes name 127.0.0.1:port).
+                container.pop("ports")
         if obj["kind"] == "ConfigMap":
             obj["data"]["GATEWAY_EMOTION_URL"] = f"http://127.0.0.1:{PORTS['emotion-service']}"
             obj["data"]["GATEWAY_RECOMMENDER_URL"] = f"http://127.0.0.1:{PORTS['recommender-service']}"
@@ -109,6 +107,9 @@ def test_the_cpu_overlay_serves_a_face_photo_under_podman(played: str, detectabl
             check=True,
         ).stdout.split()
         assert state == ["running", "0"], f"{name}: {state}\n{_logs(container)}"
+        # The liveness probe, as podman runs it: the healthcheck it made from the exec probe.
+        check = subprocess.run(["podman", "healthcheck", "run", container], capture_output=True, text=True)
+        assert check.returncode == 0, f"{name}: healthcheck {check.stdout} {check.stderr}"
     # The security context held: the gateway runs as uid 10001 on a read-only root.
     gateway = ["podman", "exec", app["gateway"]]
     whoami = subprocess.run([*gateway, "id", "-u"], capture_output=True, text=True)

@@ -74,9 +74,22 @@ def test_each_service_has_probes_resources_and_runs_unprivileged(overlay: str) -
         pod = deployment["spec"]["template"]["spec"]
         app = container(deployment)
         assert app["ports"][0]["containerPort"] == SERVICES[name]
-        assert app["startupProbe"]["httpGet"]["path"] == "/readyz"
-        assert app["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        assert app["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        # Exec probes (they run under podman too): the service kit's health command on the
+        # container's own port, /readyz to take traffic, /healthz to stay alive.
+        port = SERVICES[name]
+        for probe, path in (
+            ("startupProbe", "readyz"),
+            ("readinessProbe", "readyz"),
+            ("livenessProbe", "healthz"),
+        ):
+            assert "httpGet" not in app[probe]
+            assert app[probe]["exec"]["command"] == [
+                "python",
+                "-m",
+                "moodtune_service_kit.healthcheck",
+                f"http://127.0.0.1:{port}/{path}",
+            ]
+            assert app[probe]["timeoutSeconds"] >= 5  # an interpreter's start is inside the timeout
         assert {"cpu", "memory"} <= set(app["resources"]["requests"]) and "memory" in app["resources"][
             "limits"
         ]
