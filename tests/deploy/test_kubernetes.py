@@ -118,6 +118,10 @@ def test_only_the_gateway_is_exposed() -> None:
 def test_autoscalers_and_disruption_budgets_target_the_deployments() -> None:
     hpas = of_kind("overlays/cpu", "HorizontalPodAutoscaler")
     assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()} == {"gateway", "emotion-service"}
+    for hpa in hpas.values():  # CPU, and the bounded queue's wait (a metric both services export)
+        kinds = {m["type"]: m for m in hpa["spec"]["metrics"]}
+        assert kinds["Resource"]["resource"]["name"] == "cpu"
+        assert kinds["Pods"]["pods"]["metric"]["name"] == "queue_wait_estimated_seconds"
     pdbs = of_kind("overlays/cpu", "PodDisruptionBudget")
     labels = {p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for p in pdbs.values()}
     assert labels == set(SERVICES)
