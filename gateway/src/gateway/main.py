@@ -23,6 +23,7 @@ from moodtune_service_kit.metrics import Metrics
 SERVICE = "gateway"
 log = logging.getLogger(SERVICE)
 MULTIPART_OVERHEAD = 64 * 1024
+PHOTO_PATHS = ("/recommend", "/moods")  # the routes that ask the emotion-service
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,8 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             details={"emotion-service": emotion_ready, "recommender-service": recommender_ready},
         )
 
+    # The photos in hand (/recommend, /moods) are bounded like the emotion-service's queue.
+    admission = measured_admission(
+        settings.max_queue_wait_s, service=SERVICE, registry=metrics.registry, unit="photos"
+    )
     app = create_service_app(
         service=SERVICE,
+        admission=admission,
+        admission_paths=PHOTO_PATHS,
         title="Moodtune",
         summary="Music that fits, or lifts, the mood of a face.",
         description="Upload a photo with a face: Moodtune classifies its emotion (the 7 FER2013 classes) and "
@@ -87,10 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
-    # The photos in hand (/recommend, /moods), bounded like the emotion-service's queue.
-    app.state.admission = measured_admission(
-        settings.max_queue_wait_s, service=SERVICE, registry=metrics.registry, unit="photos"
-    )
     app.mount("/static", web.static_files(), name="static")
     if settings.cors_origins:
         # Starlette's CORS middleware, outermost: it answers preflights itself.

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
+from moodtune_service_kit.admission import Admission, AdmissionMiddleware
 from moodtune_service_kit.docs import install_offline_docs
 from moodtune_service_kit.errors import document_malformed_bodies, install_error_handlers
 from moodtune_service_kit.health import Readiness, health_router
@@ -28,12 +29,14 @@ def create_service_app(
     max_body_bytes: int = 1024 * 1024,
     body_timeout_s: float = 30.0,
     page_connect_sources: Sequence[str] = (),
+    admission: Admission | None = None,
+    admission_paths: Sequence[str] = (),
     **fastapi_args: Any,
 ) -> FastAPI:
     """The app with logging, the error shape, offline `/docs` and `/redoc`, `/healthz` `/readyz`
     `/metrics`, the routers, the body limit and read timeout (uploads stay in memory up to the
-    limit), and outermost the edge: request ids, security headers, metrics, the last word on
-    failures."""
+    limit), bounded queueing for `admission_paths` if an `admission` is given, and outermost the
+    edge: request ids, security headers, metrics, the last word on failures."""
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +63,8 @@ def create_service_app(
         app.include_router(router)
     keep_uploads_in_memory(max_body_bytes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, read_timeout_s=body_timeout_s)
+    if admission is not None:  # inside the edge: a refusal has its request id and is counted
+        app.add_middleware(AdmissionMiddleware, admission=admission, paths=frozenset(admission_paths))
     # Outermost: ids, security headers and metrics for every answer.
     app.add_middleware(EdgeMiddleware, metrics=metrics, security=SecurityHeaders(page_connect_sources))
     generate = app.openapi

@@ -8,7 +8,6 @@ from fastapi import Depends, Header, Request
 
 from gateway.settings import Settings
 from gateway.upstream import Upstream, deadline_var
-from moodtune_service_kit.admission import Admission
 from moodtune_service_kit.state import from_app_state
 
 
@@ -20,7 +19,6 @@ class Upstreams:
 
 UpstreamsDep = Annotated[Upstreams, Depends(from_app_state("upstreams", Upstreams))]
 SettingsDep = Annotated[Settings, Depends(from_app_state("settings", Settings))]
-AdmissionDep = Annotated[Admission, Depends(from_app_state("admission", Admission))]
 
 
 BUDGET_HEADER = "X-Request-Budget-Ms"

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import ValidationError
 
-from gateway.api.deps import AdmissionDep, SettingsDep, UpstreamsDep, request_budget
+from gateway.api.deps import SettingsDep, UpstreamsDep, request_budget
 from gateway.recommend import read_moods, recommend_for_image, songs_for
 from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
 from moodtune_contracts.analysis import FaceMode
@@ -63,7 +63,6 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
 async def recommend(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
-    admission: AdmissionDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
     policy: Annotated[
         Policy, Query(description="`match` the mood, or `uplift` a negative one")
@@ -104,21 +103,20 @@ async def recommend(
             f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
             details={"errors": [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]},
         ) from None
-    with admission.slot():
-        return await recommend_for_image(
-            image=await image.read(),
-            content_type=image.content_type,
-            face_mode=face.value,
-            face_number=face_number,
-            group=group,
-            policy=policy.value,
-            limit=limit,
-            page=page,
-            filters=filters,
-            emotion=upstreams.emotion,
-            recommender=upstreams.recommender,
-            max_upload_bytes=settings.max_upload_bytes,
-        )
+    return await recommend_for_image(
+        image=await image.read(),
+        content_type=image.content_type,
+        face_mode=face.value,
+        face_number=face_number,
+        group=group,
+        policy=policy.value,
+        limit=limit,
+        page=page,
+        filters=filters,
+        emotion=upstreams.emotion,
+        recommender=upstreams.recommender,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
 
 
 @router.post(
@@ -133,20 +131,18 @@ async def recommend(
 async def moods(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
-    admission: AdmissionDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
     face: Annotated[
         FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
     ] = FaceMode.AUTO,
 ) -> MoodReading:
-    with admission.slot():
-        analysis, faces = await read_moods(
-            image=await image.read(),
-            content_type=image.content_type,
-            face_mode=face.value,
-            emotion=upstreams.emotion,
-            max_upload_bytes=settings.max_upload_bytes,
-        )
+    analysis, faces = await read_moods(
+        image=await image.read(),
+        content_type=image.content_type,
+        face_mode=face.value,
+        emotion=upstreams.emotion,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     return MoodReading(faces=faces, faces_found=len(faces), model=analysis.model)
 
 
