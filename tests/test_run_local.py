@@ -60,6 +60,7 @@ def test_a_killed_service_is_restarted_and_ctrl_c_stops_all(small_model: Path) -
         files = {"image": ("face.jpg", crop, "image/jpeg")}
         return httpx.post(f"http://127.0.0.1:{gw}/recommend", files=files, timeout=30).status_code
 
+    pids: dict[str, int] = {}
     with tempfile.NamedTemporaryFile("w+") as output:
         runner = subprocess.Popen(
             [sys.executable, "scripts/run_local.py"],
@@ -72,7 +73,7 @@ def test_a_killed_service_is_restarted_and_ctrl_c_stops_all(small_model: Path) -
             wait_for(output, "Moodtune is running", 240)
             assert recommend() == 200
             output.seek(0)
-            pids = {m: int(p) for m, p in re.findall(r"started (\w+) \(pid (\d+)\)", output.read())}
+            pids |= {m: int(p) for m, p in re.findall(r"started (\w+) \(pid (\d+)\)", output.read())}
             assert set(pids) == {"recommender_service", "emotion_service", "gateway"}
 
             os.kill(pids["emotion_service"], signal.SIGKILL)  # a crash: no chance to clean up
@@ -93,5 +94,12 @@ def test_a_killed_service_is_restarted_and_ctrl_c_stops_all(small_model: Path) -
             children = [pids["gateway"], pids["recommender_service"], int(again.group(1))]
             assert not any(alive(pid) for pid in children)
         finally:
-            if runner.poll() is None:
-                runner.kill()
+            if runner.poll() is None:  # a failed test: stop the runner and what it started
+                runner.send_signal(signal.SIGINT)
+                try:
+                    runner.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    runner.kill()
+                    for pid in pids.values():
+                        if alive(pid):
+                            os.kill(pid, signal.SIGKILL)
