@@ -30,10 +30,11 @@ async def request_budget(
         int | None,
         Header(
             alias=BUDGET_HEADER,
-            ge=1,
-            description="how long the caller will wait, in milliseconds: the gateway gives its services "
-            "only what is left of it (never more than GATEWAY_REQUEST_BUDGET_S) and answers 504 "
-            "naming the service that used it up",
+            ge=1000,
+            description="how long the caller will wait, in milliseconds, at least 1000 (less cannot cover "
+            "the services' bounded queues, 1 s, and would only turn answers into 504s): the gateway "
+            "gives its services only what is left of it (never more than GATEWAY_REQUEST_BUDGET_S) "
+            "and answers 504 naming the service that used it up",
         ),
     ] = None,
 ) -> None:
