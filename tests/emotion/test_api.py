@@ -249,7 +249,8 @@ def test_batch_refuses_too_many_images(service: RunningService) -> None:
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_many_images"
 
 
-def test_concurrent_requests_share_model_calls(service: RunningService) -> None:
+def test_concurrent_requests_share_model_calls(patient_service: RunningService) -> None:
+    service = patient_service
     samples = [jpeg for _, jpeg in fer_samples(per_class=3)]
 
     async def burst() -> list[int]:
