@@ -74,6 +74,15 @@ class LogitAdjustment(BaseModel):
     chosen_on: str = Field(description="the split tau was chosen on, and how")
 
 
+class WeightAverage(BaseModel):
+    """The model is the mean of other models' weights (`python -m training.emotion average`)."""
+
+    members: list[str] = Field(description="the versions whose weights were averaged")
+    batch_norm_images: int = Field(
+        description="training faces the BatchNorm statistics were estimated again from (0: averaged)"
+    )
+
+
 class InputContract(BaseModel):
     shape: list[int | None]
     dtype: str
@@ -137,6 +146,7 @@ class ModelCard(BaseModel):
         False, description="the service reads each face with its mirror image (EMOTION_FLIP_AVERAGE=auto)"
     )
     logit_adjustment: LogitAdjustment | None = None
+    weight_average: WeightAverage | None = None
     commit: str
     command: str
 

@@ -12,7 +12,6 @@ import platform
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
 
 from moodtune_contracts.model_card import ModelCard
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
@@ -132,6 +131,24 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--data", type=Path, required=True)
     b.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
     b.add_argument("--taus", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
+    a = sub.add_parser(
+        "average",
+        help="one model from the mean of several models' weights (one architecture, fine-tuned from one "
+        "another), its BatchNorm statistics estimated again on training faces; scored and exported as "
+        "`train` exports",
+        formatter_class=HELP_FORMAT,
+    )
+    a.add_argument("--models", type=Path, nargs="+", required=True, help="model.keras files (cards beside)")
+    a.add_argument("--data", type=Path, required=True)
+    a.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
+    a.add_argument("--out", type=Path, required=True, help="run directory; the model goes to OUT/artifact")
+    a.add_argument(
+        "--batch-norm-images",
+        type=int,
+        default=8192,
+        help="training faces to estimate BatchNorm statistics from (0: average them with the weights)",
+    )
+    a.add_argument("--seed", type=int, default=1337)
     vw = sub.add_parser(
         "views",
         help="set how a card says its model is served: one pass, or flip averaging (its `val` follows)",
@@ -165,10 +182,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     # Imported here so `compare` and `--help` work without loading a deep-learning backend.
     import keras
 
-    from moodtune_vision.precision import with_precision
     from training.emotion.data import extend_with_images, load_fer
-    from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
-    from training.emotion.export import export, git_commit, write_card
+    from training.emotion.evaluate import plot_curves
+    from training.emotion.export import evaluated_export, git_commit
     from training.emotion.train import started_from, train
 
     recipe = with_overrides(
@@ -230,22 +246,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         return 3
 
     title = f"{args.arch} ({args.preset})"
-    # `val` is PublicTest as served (recipe.tta: with flip averaging); both views are kept beside it.
-    one_pass = evaluate_split(result.classifier, data.val, tta=False)
-    flipped = evaluate_split(result.classifier, data.val, tta=True)
-    evaluation: dict[str, Any] = {
-        "val": flipped if recipe.tta else one_pass,
-        "val_one_pass": one_pass,
-        "val_flip_average": flipped,
-    }
-    if data.test is not None and len(data.test):
-        evaluation["test"] = evaluate_split(result.classifier, data.test, tta=recipe.tta)
-    train_eval = data.train if not config.limit_train else None
-    if train_eval is not None and len(train_eval) <= 40_000:
-        evaluation["train_accuracy"] = evaluate_split(result.classifier, train_eval, tta=False)["accuracy"]
-    plot_confusion(evaluation["val"], args.out / "confusion_val.png", title=f"{title}, PublicTest")
     plot_curves(result.history_path, args.out / "curves.png", title=title)
-
     card = {
         "architecture": args.arch,
         "preset": args.preset,
@@ -269,32 +270,74 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "seed": config.seed,
             "sessions": result.sessions,
         },
-        "metrics": evaluation,
         "flip_average": recipe.tta,
         "logit_adjustment": adjustment,
         "commit": git_commit(REPO),
         "command": config.command,
     }
-    model_path, full_card = export(result.classifier, out=args.out / "artifact", card=card)
-    reloaded = keras.models.load_model(model_path)
-    # One pass, like `val_one_pass`: the service compares bfloat16 with that, whichever view it serves.
-    stored = evaluate_split(reloaded, data.val, tta=False)
-    full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
-    # As the emotion-service computes when it chooses bfloat16 (it serves bfloat16 only if this holds).
-    in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=False)
-    full_card.metrics.val_bfloat16_accuracy = in_bfloat16["accuracy"]
-    write_card(full_card, args.out / "artifact")
-    (args.out / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
-    log.info(
-        "%s: PublicTest accuracy %.4f (float16 weights %.4f, bfloat16 compute %.4f), macro-F1 %.4f "
-        "after %d epochs -> %s",
-        title,
-        evaluation["val"]["accuracy"],
-        stored["accuracy"],
-        in_bfloat16["accuracy"],
-        evaluation["val"]["macro_f1"],
-        result.epochs_trained,
-        model_path,
+    evaluated_export(
+        result.classifier,
+        data,
+        run=args.out,
+        card=card,
+        title=f"{title} after {result.epochs_trained} epochs",
+        train_accuracy=not config.limit_train,
+    )
+    return 0
+
+
+def _average(args: argparse.Namespace, argv: list[str]) -> int:
+    import keras
+
+    from moodtune_contracts.model_card import card_path
+    from training.emotion.averaging import AverageError, average_weights, recompute_batch_norm
+    from training.emotion.data import load_fer
+    from training.emotion.export import evaluated_export, git_commit
+    from training.emotion.train import subset
+
+    cards = [ModelCard.model_validate_json(card_path(path).read_bytes()) for path in args.models]
+    if len({card.architecture for card in cards}) != 1:
+        log.error("the models are not one architecture: %s", [card.architecture for card in cards])
+        return 2
+    try:
+        averaged = average_weights([keras.models.load_model(path, compile=False) for path in args.models])
+    except AverageError as exc:
+        log.error("%s", exc)
+        return 2
+    data = load_fer(args.data, cache_dir=args.cache_dir)
+    faces_used = 0
+    if args.batch_norm_images:
+        faces = subset(data.train, args.batch_norm_images, seed=args.seed).x
+        estimated = recompute_batch_norm(averaged, faces, seed=args.seed)
+        faces_used = estimated.faces
+        log.info(
+            "BatchNorm statistics of %d layers estimated again on %d training faces",
+            estimated.layers,
+            faces_used,
+        )
+    # The rest of the record is the last member's (its recipe, data, training run, served view).
+    last = cards[-1].model_dump(
+        mode="json",
+        include={
+            "name", "architecture", "preset", "recipe", "weights_init", "warm_start", "epochs_trained",
+            "best_epoch", "data", "training", "flip_average", "logit_adjustment",
+        },
+    )  # fmt: skip
+    card = {
+        **last,
+        "weight_average": {
+            "members": [card.version for card in cards],
+            "batch_norm_images": faces_used,
+        },
+        "commit": git_commit(REPO),
+        "command": f"python -m training.emotion {shlex.join(argv)}",
+    }
+    evaluated_export(
+        averaged,
+        data,
+        run=args.out,
+        card=card,
+        title=f"mean of {len(cards)} {cards[0].architecture} models",
     )
     return 0
 
@@ -329,11 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if args.command == "train":
+    if args.command in ("train", "average"):
         from training.emotion.data import FerDataError
 
         try:
-            return _train(args, argv)
+            return _train(args, argv) if args.command == "train" else _average(args, argv)
         except FerDataError as exc:
             log.error("%s (FER2013: see the README, Data sets)", exc)
             return 2

@@ -61,6 +61,21 @@ def _adjustment(card: ModelCard) -> list[str]:
     ]
 
 
+def _average(card: ModelCard) -> list[str]:
+    average = card.weight_average
+    if average is None:
+        return []
+    members = ", ".join(f"`{member}`" for member in average.members)
+    statistics = (
+        f"BatchNorm statistics estimated again on {average.batch_norm_images:,} training faces"
+        if average.batch_norm_images
+        else "BatchNorm statistics averaged too"
+    )
+    return [
+        f"- The mean of the weights of {members} ({statistics}); the rest of this section is the last one's."
+    ]
+
+
 def render(card: ModelCard) -> str:
     val = card.metrics.val
     labels = card.labels
@@ -83,6 +98,7 @@ def render(card: ModelCard) -> str:
         "",
         "## How it was made",
         f"- Command: `{card.command}`",
+        *_average(card),
         f"- Architecture `{card.architecture}`, preset `{card.preset}`, weights `{card.weights_init}`"
         + (f", warm start `{card.warm_start}`" if card.warm_start else "")
         + f", input {recipe['input_size']} px, batch {recipe['batch_size']}, optimizer "

@@ -5,6 +5,7 @@ so inference runs in float32 and the card reports accuracy both ways to show it 
 """
 
 import io
+import logging
 import subprocess
 import zipfile
 from dataclasses import asdict
@@ -19,9 +20,13 @@ from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import InputContract, ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector
+from moodtune_vision.precision import with_precision
 from training.emotion import card as card_md
+from training.emotion.data import FerData
+from training.emotion.evaluate import evaluate_split, plot_confusion
 from training.files import file_sha256
 
+log = logging.getLogger(__name__)
 MODEL_FILE = "model.keras"
 CARD_FILE = card_path(Path(MODEL_FILE)).name  # beside model.keras, where the service looks for it
 _WEIGHTS_ENTRY = "model.weights.h5"
@@ -122,3 +127,53 @@ def write_card(card: ModelCard, directory: Path) -> Path:
     path.write_text(card.model_dump_json(indent=2) + "\n")
     card_md.write(card, directory)
     return path
+
+
+def evaluated_export(
+    classifier: keras.Model,
+    data: FerData,
+    *,
+    run: Path,
+    card: dict[str, Any],
+    title: str,
+    train_accuracy: bool = True,
+) -> tuple[Path, ModelCard]:
+    """What `train` and `average` ship: the classifier scored on PublicTest both ways (its `val` as
+    the card's `flip_average` serves it), PrivateTest where the data has it, the training split if
+    asked; exported to RUN/artifact with its card; then the stored file scored again, with float16
+    weights and in bfloat16 compute, into the card and RUN/metrics.json."""
+    run.mkdir(parents=True, exist_ok=True)
+    flip_average = bool(card.get("flip_average", False))
+    one_pass = evaluate_split(classifier, data.val, tta=False)
+    flipped = evaluate_split(classifier, data.val, tta=True)
+    evaluation: dict[str, Any] = {
+        "val": flipped if flip_average else one_pass,
+        "val_one_pass": one_pass,
+        "val_flip_average": flipped,
+    }
+    if data.test is not None and len(data.test):
+        evaluation["test"] = evaluate_split(classifier, data.test, tta=flip_average)
+    if train_accuracy and len(data.train) <= 40_000:
+        evaluation["train_accuracy"] = evaluate_split(classifier, data.train, tta=False)["accuracy"]
+    plot_confusion(evaluation["val"], run / "confusion_val.png", title=f"{title}, PublicTest")
+
+    model_path, full_card = export(classifier, out=run / "artifact", card={**card, "metrics": evaluation})
+    reloaded = keras.models.load_model(model_path)
+    # One pass, like `val_one_pass`: the service compares bfloat16 with that, whichever view it serves.
+    stored = evaluate_split(reloaded, data.val, tta=False)
+    full_card.metrics.val_float16_weights_accuracy = stored["accuracy"]
+    # As the emotion-service computes when it chooses bfloat16 (it serves bfloat16 only if this holds).
+    in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=False)
+    full_card.metrics.val_bfloat16_accuracy = in_bfloat16["accuracy"]
+    write_card(full_card, run / "artifact")
+    (run / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
+    log.info(
+        "%s: PublicTest accuracy %.4f (float16 weights %.4f, bfloat16 compute %.4f), macro-F1 %.4f -> %s",
+        title,
+        evaluation["val"]["accuracy"],
+        stored["accuracy"],
+        in_bfloat16["accuracy"],
+        evaluation["val"]["macro_f1"],
+        model_path,
+    )
+    return model_path, full_card
