@@ -77,3 +77,27 @@ def test_a_failed_request_leaves_the_queue_too() -> None:
     with pytest.raises(ValueError), admission.slot(images=3):
         raise ValueError("a corrupt image")
     assert admission.in_flight == 0
+
+
+def test_retry_after_grows_with_the_callers_refused_in_the_last_second_and_falls_back() -> None:
+    clock = Clock()
+    admission = Admission(0.2, service="gateway", clock=clock)
+    for _ in range(50):  # measured: 50 ms a photo
+        with admission.slot():
+            clock.now += 0.05
+    held = admission.slot(images=5)  # 250 ms of work ahead: beyond the bound
+    held.__enter__()
+
+    def refused_after() -> int:
+        with pytest.raises(Overloaded) as refused, admission.slot():
+            pass
+        return refused.value.retry_after_s
+
+    first = refused_after()
+    for _ in range(99):  # 100 callers refused within 10 ms: 5 s of their work will come back
+        clock.now += 0.0001
+        last = refused_after()
+    assert first == 1 and last >= 5
+    clock.now += 10  # a quiet while later (the work ahead unchanged), one refusal says 1 s again
+    assert refused_after() == 1
+    held.__exit__(None, None, None)
