@@ -17,12 +17,10 @@ Run: `python -m benchmarks.overload --out benchmarks/results/overload.json` (in 
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ import httpx
 from emotion_service.settings import Settings
 from support.loadgen import run
 from support.photos import portrait_scenes
-from support.processes import free_port, running_service
+from support.stack import local_stack
 from support.stats import percentile
 
 LEVELS = (1, 8, 32, 128)
@@ -43,41 +41,6 @@ def shed_total(service: str) -> float:
     return float(
         next(line for line in metrics.splitlines() if line.startswith("requests_shed_total ")).split()[1]
     )
-
-
-@contextlib.contextmanager
-def stack(model: Path, max_wait_s: float | None) -> Iterator[tuple[str, str]]:
-    """Recommender, emotion-service and gateway, their bounds as given (else their defaults):
-    (gateway, emotion)."""
-    ports = [free_port() for _ in range(3)]
-    quiet = {"TF_CPP_MIN_LOG_LEVEL": "3"}
-    emotion_env = {
-        "EMOTION_PORT": str(ports[1]),
-        "EMOTION_MODEL_PATH": str(model),
-        "EMOTION_LOG_LEVEL": "warning",
-        **quiet,
-    }
-    gateway_env = {
-        "GATEWAY_PORT": str(ports[2]),
-        "GATEWAY_LOG_LEVEL": "warning",
-    }
-    if max_wait_s is not None:
-        emotion_env["EMOTION_MAX_QUEUE_WAIT_S"] = str(max_wait_s)
-        gateway_env["GATEWAY_MAX_QUEUE_WAIT_S"] = str(max_wait_s)
-    with (
-        running_service(
-            "recommender_service",
-            env={"RECOMMENDER_PORT": str(ports[0]), "RECOMMENDER_LOG_LEVEL": "warning", **quiet},
-            port=ports[0],
-        ) as recommender,
-        running_service("emotion_service", env=emotion_env, port=ports[1], timeout=240) as emotion,
-        running_service(
-            "gateway",
-            env={**gateway_env, "GATEWAY_EMOTION_URL": emotion, "GATEWAY_RECOMMENDER_URL": recommender},
-            port=ports[2],
-        ) as gateway,
-    ):
-        yield gateway, emotion
 
 
 def level(gateway: str, emotion: str, photo: bytes, clients: int, seconds: float) -> dict[str, Any]:
@@ -112,14 +75,22 @@ def main() -> None:
         "seconds_per_level": args.seconds,
         "max_queue_wait_s": wait_s,
     }
-    with stack(args.model, None) as (gateway, emotion):
+    with local_stack(args.model, quiet=True) as running:
+        gateway, emotion = running.gateway, running.emotion
         level(gateway, emotion, photo, 8, 3.0)  # warm: connections, worker threads' detectors
         rounds = []
         for clients in LEVELS:
             rounds.append(level(gateway, emotion, photo, clients, args.seconds))
             print(json.dumps(rounds[-1]), flush=True)
     results["bounded"] = rounds
-    with stack(args.model, UNBOUNDED_WAIT_S) as (gateway, emotion):
+    unbounded = str(UNBOUNDED_WAIT_S)
+    with local_stack(
+        args.model,
+        emotion={"EMOTION_MAX_QUEUE_WAIT_S": unbounded},
+        gateway={"GATEWAY_MAX_QUEUE_WAIT_S": unbounded},
+        quiet=True,
+    ) as running:
+        gateway, emotion = running.gateway, running.emotion
         level(gateway, emotion, photo, 8, 3.0)
         results["unbounded_128_clients"] = level(gateway, emotion, photo, 128, args.seconds)
         print(json.dumps({"unbounded": results["unbounded_128_clients"]}), flush=True)

@@ -40,7 +40,8 @@ from moodtune_vision.crop import faces_in_image
 from moodtune_vision.decode import decode_picture, open_image
 from moodtune_vision.detectors import DETECT_MAX_SIDE, FaceDetector, make_detector
 from support.photos import Photo, portrait_scenes, realistic_photos
-from support.processes import free_port, running_process, running_service
+from support.processes import free_port, running_service
+from support.stack import local_stack
 from support.stats import percentile
 
 CLIENT_LEVELS = (1, 4, 8, 16)
@@ -269,37 +270,10 @@ def main() -> None:
         "photos": [{"bytes": len(p.jpeg), "faces": len(p.truths)} for p in photos],
         "bare_parts_1280x960_one_face": bare_parts(classifier, detector, typical),
     }
-    ports = [free_port() for _ in range(3)]
-    quiet = {"TF_CPP_MIN_LOG_LEVEL": "3"}
     with (
-        running_service(
-            "recommender_service",
-            env={"RECOMMENDER_PORT": str(ports[0]), "RECOMMENDER_LOG_LEVEL": "warning", **quiet},
-            port=ports[0],
-        ) as recommender,
-        running_process(
-            "emotion_service",
-            env={
-                "EMOTION_PORT": str(ports[1]),
-                "EMOTION_MODEL_PATH": str(args.model),
-                "EMOTION_LOG_LEVEL": "warning",
-                **quiet,
-            },
-            port=ports[1],
-            timeout=240,
-        ) as (emotion, emotion_process),
-        running_service(
-            "gateway",
-            env={
-                "GATEWAY_PORT": str(ports[2]),
-                "GATEWAY_EMOTION_URL": emotion,
-                "GATEWAY_RECOMMENDER_URL": recommender,
-                "GATEWAY_LOG_LEVEL": "warning",
-            },
-            port=ports[2],
-        ) as gateway,
-        httpx.Client(base_url=emotion, timeout=60) as to_emotion,
-        httpx.Client(base_url=gateway, timeout=60) as to_gateway,
+        local_stack(args.model, quiet=True) as running,
+        httpx.Client(base_url=running.emotion, timeout=60) as to_emotion,
+        httpx.Client(base_url=running.gateway, timeout=60) as to_gateway,
     ):
         for photo in photos[:4]:  # first requests (worker threads' detector interpreters)
             post(to_emotion, "/v1/emotions", photo.jpeg)
@@ -320,16 +294,18 @@ def main() -> None:
         rounds = []
         for clients in CLIENT_LEVELS:
             bare = bare_throughput(classifier, detector, typical.jpeg, photos=64)
-            served = load(emotion, "/v1/emotions", typical.jpeg, clients, args.seconds)
+            served = load(running.emotion, "/v1/emotions", typical.jpeg, clients, args.seconds)
             rounds.append(
                 {**served, "in_process_photos_per_s": bare, "ratio": round(served["photos_per_s"] / bare, 3)}
             )
             print(json.dumps(rounds[-1]), flush=True)
         results["throughput_emotion_service"] = rounds
         results["flip_average_one_client"] = flip_cost(args.model, photos, rounds=args.rounds)
-        results["throughput_recommend_8_clients"] = load(gateway, "/recommend", typical.jpeg, 8, args.seconds)
+        results["throughput_recommend_8_clients"] = load(
+            running.gateway, "/recommend", typical.jpeg, 8, args.seconds
+        )
         results["soak"] = asyncio.run(
-            soak(emotion, photos, emotion_process.pid, rate=args.soak_rate, seconds=args.soak_seconds)
+            soak(running.emotion, photos, running.emotion_pid, rate=args.soak_rate, seconds=args.soak_seconds)
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

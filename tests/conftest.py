@@ -1,5 +1,4 @@
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +8,7 @@ from moodtune_vision.detectors import make_detector
 from support.catalogs import synthetic_tracks, write_114k
 from support.faces import fer_samples, scene_with_faces
 from support.models import export_untrained
-from support.processes import free_port, running_service
+from support.stack import LocalStack, local_stack
 from training.catalog.build import build_catalog
 
 
@@ -42,33 +41,11 @@ def detectable_faces() -> list[bytes]:
     return found
 
 
-@dataclass(frozen=True)
-class Services:
-    gateway: str
-    emotion: str
-    recommender: str
+Services = LocalStack
 
 
 @pytest.fixture(scope="session")
 def services(small_model: Path) -> Iterator[Services]:
     """The three services as their own processes on loopback (the emotion-service on the small test model)."""
-    ports = [free_port() for _ in range(3)]
-    with (
-        running_service("recommender_service", env={"RECOMMENDER_PORT": str(ports[0])}, port=ports[0]) as rec,
-        running_service(
-            "emotion_service",
-            env={
-                "EMOTION_PORT": str(ports[1]),
-                "EMOTION_MODEL_PATH": str(small_model),
-                "EMOTION_PRECISION": "float32",
-            },
-            port=ports[1],
-            timeout=120,
-        ) as emo,
-        running_service(
-            "gateway",
-            env={"GATEWAY_PORT": str(ports[2]), "GATEWAY_EMOTION_URL": emo, "GATEWAY_RECOMMENDER_URL": rec},
-            port=ports[2],
-        ) as gw,
-    ):
-        yield Services(gateway=gw, emotion=emo, recommender=rec)
+    with local_stack(small_model, emotion={"EMOTION_PRECISION": "float32"}, emotion_timeout=120) as stack:
+        yield stack
