@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         help="fold tau * log(training prior) out of the last bias before export (`balance` picks tau)",
     )
     t.add_argument("--mixup", type=float, help="override the preset's mixup strength (0 = off)")
+    t.add_argument("--focal-gamma", type=float, help="focal loss of this gamma, not cross-entropy (0: off)")
     t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
     t.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
@@ -195,6 +196,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         learning_rate=args.learning_rate,
         tta=args.tta,
         mixup=args.mixup,
+        focal_gamma=args.focal_gamma,
         warmup_epochs=args.warmup_epochs,
     )
     config = TrainConfig(

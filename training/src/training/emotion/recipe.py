@@ -27,6 +27,9 @@ class Recipe:
     schedule: str = "plateau"  # "plateau": ReduceLROnPlateau on val accuracy; "cosine": cosine decay
     warmup_epochs: int = 0
     label_smoothing: float = 0.0
+    # > 0: focal loss (Lin et al. 2017) with this gamma, which weighs the faces the model still gets
+    # wrong (fear read as sad) above the easy ones; 0: plain cross-entropy.
+    focal_gamma: float = 0.0
     mixup: float = 0.0  # Beta(a, a) mixing strength; 0 = off
     class_weights: bool = False
     batch_size: int = 64

@@ -145,6 +145,17 @@ def balanced_class_weights(y: np.ndarray) -> np.ndarray:
     return weights / (weights * counts).sum() * counts.sum()
 
 
+def training_loss(recipe: Recipe) -> keras.losses.Loss:
+    """Cross-entropy, or focal loss when the recipe asks for it (both with its label smoothing)."""
+    if recipe.focal_gamma > 0:
+        # alpha=1: Keras' default 0.25 would scale every gradient by a quarter, a hidden cut of
+        # the learning rate; the class balance is the class weights' job.
+        return keras.losses.CategoricalFocalCrossentropy(
+            alpha=1.0, gamma=recipe.focal_gamma, label_smoothing=recipe.label_smoothing
+        )
+    return keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+
+
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch: the full training state (model + optimizer) and the best weights so far."""
 
@@ -292,7 +303,7 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
         training_model = build_training_model(classifier, in_model, seed=config.seed)
         training_model.compile(
             optimizer=_optimizer(recipe, len(batches)),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+            loss=training_loss(recipe),
             metrics=["accuracy"],
         )
 
