@@ -12,6 +12,7 @@ from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import ModelCard
 from support.models import export_untrained
+from training.emotion.card import render
 from training.emotion.export import CARD_FILE
 from training.emotion.peers import add_peers, score
 from training.emotion.speed import record_speed
@@ -81,3 +82,23 @@ def test_the_service_refuses_a_card_it_cannot_use(exported: Path, tmp_path: Path
     (tmp_path / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelError, match="differ from the project's"):
         EmotionClassifier.load(model)
+
+
+def test_the_limitations_name_the_class_this_model_reads_worst(exported: Path) -> None:
+    card = ModelCard.model_validate_json(exported.with_name(CARD_FILE).read_bytes())
+    val = card.metrics.val
+    per_class = {
+        label: m.model_copy(update={"recall": 0.01 if label == "fear" else 0.5 + i / 100})
+        for i, (label, m) in enumerate(val.per_class.items())
+    }
+    per_class["surprise"] = per_class["surprise"].model_copy(update={"support": 1})
+    changed = card.model_copy(
+        update={
+            "metrics": card.metrics.model_copy(
+                update={"val": val.model_copy(update={"per_class": per_class})}
+            )
+        }
+    )
+    limitations = render(changed).split("## Limitations", 1)[1]
+    assert "Recognised worst: fear (recall 0.01)" in limitations
+    assert f"the rarest class is surprise (1 of {val.n:,} PublicTest faces)" in limitations

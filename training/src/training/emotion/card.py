@@ -174,11 +174,16 @@ def render(card: ModelCard) -> str:
             ),
             "",
         ]
+    per_class = card.metrics.val.per_class
+    # From the numbers, not a fixed sentence: which class is read worst changes from model to model.
+    worst = min(per_class, key=lambda label: per_class[label].recall)
+    rarest = min(per_class, key=lambda label: per_class[label].support)
     lines += [
         "## Limitations",
         "- FER2013 faces are 48×48 grey, web-sourced and often posed; accuracy on everyday photos, other "
-        "ages, skin tones and lighting is unmeasured and likely lower. Disgust is rare in the data and "
-        "recognised worst.",
+        "ages, skin tones and lighting is unmeasured and likely lower. "
+        f"Recognised worst: {worst} (recall {per_class[worst].recall:.2f}); the rarest class is "
+        f"{rarest} ({per_class[rarest].support:,} of {card.metrics.val.n:,} PublicTest faces).",
         "- Reads expression only: an expression is not a feeling.",
         "",
     ]
