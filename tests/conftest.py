@@ -41,11 +41,8 @@ def detectable_faces() -> list[bytes]:
     return found
 
 
-Services = LocalStack
-
-
 @pytest.fixture(scope="session")
-def services(small_model: Path) -> Iterator[Services]:
+def services(small_model: Path) -> Iterator[LocalStack]:
     """The three services as their own processes on loopback (the emotion-service on the small test model)."""
     with local_stack(small_model, emotion={"EMOTION_PRECISION": "float32"}, emotion_timeout=120) as stack:
         yield stack

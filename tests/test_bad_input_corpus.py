@@ -22,7 +22,7 @@ from PIL import Image
 
 from support.faces import fer_samples, image_bytes
 from support.processes import free_port, running_service
-from tests.conftest import Services
+from support.stack import LocalStack
 
 
 def crop() -> bytes:
@@ -544,7 +544,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_gets_a_clear_answer(services: Services, case: Case) -> None:
+def test_bad_input_gets_a_clear_answer(services: LocalStack, case: Case) -> None:
     base = getattr(services, case.service)
     response = httpx.request(case.method, base + case.path, timeout=60, **case.request())
     assert response.status_code == case.status, response.text[:500]
@@ -563,14 +563,14 @@ def test_the_corpus_is_at_least_60_cases() -> None:
     assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
 
 
-def test_a_callers_request_id_is_kept_only_if_it_is_a_plain_token(services: Services) -> None:
+def test_a_callers_request_id_is_kept_only_if_it_is_a_plain_token(services: LocalStack) -> None:
     kept = httpx.get(services.emotion + "/v1/model", headers={"x-request-id": "trace-42.a:b_c"})
     assert kept.headers["x-request-id"] == "trace-42.a:b_c"
     replaced = httpx.get(services.emotion + "/v1/model", headers={"x-request-id": "a b"})
     assert replaced.headers["x-request-id"] != "a b" and len(replaced.headers["x-request-id"]) == 32
 
 
-def test_a_sixteen_bit_png_is_read_as_the_picture_it_shows(services: Services) -> None:
+def test_a_sixteen_bit_png_is_read_as_the_picture_it_shows(services: LocalStack) -> None:
     # A mid-grey 16-bit face crop: Pillow's own conversion clipped it to white.
     face = np.asarray(Image.open(io.BytesIO(CROP)).convert("L")).astype(np.uint16) * 257
     eight_bit = httpx.post(
@@ -605,7 +605,7 @@ def raw_http(base: str, payload: bytes, *, read_timeout: float = 60) -> bytes:
     return b"".join(chunks)
 
 
-def test_a_header_over_the_limit_is_refused(services: Services) -> None:
+def test_a_header_over_the_limit_is_refused(services: LocalStack) -> None:
     answer = raw_http(
         services.emotion, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (256 * 1024) + b"\r\n\r\n"
     )
@@ -628,7 +628,7 @@ def test_a_body_shorter_than_its_content_length_times_out_with_408() -> None:
     assert json.loads(payload)["error"]["code"] == "request_timeout"
 
 
-def test_security_headers_are_on_the_page_and_the_api(services: Services) -> None:
+def test_security_headers_are_on_the_page_and_the_api(services: LocalStack) -> None:
     for url in (services.gateway + "/", services.gateway + "/healthz", services.emotion + "/v1/model"):
         headers = httpx.get(url).headers
         assert headers["x-content-type-options"] == "nosniff"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Services
+from support.stack import LocalStack
 
 CHECKS = ",".join(
     [
@@ -22,7 +22,7 @@ CHECKS = ",".join(
 
 
 @pytest.mark.parametrize("service", ["gateway", "emotion", "recommender"])
-def test_the_spec_holds_under_schemathesis(services: Services, service: str) -> None:
+def test_the_spec_holds_under_schemathesis(services: LocalStack, service: str) -> None:
     base = getattr(services, service)
     command = [
         str(Path(sys.executable).with_name("schemathesis")),

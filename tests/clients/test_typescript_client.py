@@ -19,7 +19,7 @@ from moodtune_contracts.emotions import EMOTION_LABELS
 from support.faces import image_bytes, scene_with_faces
 from support.paths import REPO
 from support.readme import readme_block
-from tests.conftest import Services
+from support.stack import LocalStack
 
 PROJECT = REPO / "tests" / "clients" / "typescript"
 NODE_MODULES = PROJECT / "node_modules"
@@ -65,7 +65,7 @@ def test_node_tools_are_pinned_exactly_and_locked() -> None:
     bool(MISSING) and not os.environ.get("CI"), reason=f"missing: {', '.join(MISSING)} (CI installs them)"
 )
 def test_the_readme_typescript_client_runs_as_written(
-    services: Services, tmp_path: Path, detectable_faces: list[bytes]
+    services: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     assert not MISSING, f"missing: {', '.join(MISSING)}; .ci/run installs them"
     node_bin = NODE_MODULES / ".bin"

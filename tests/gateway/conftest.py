@@ -3,14 +3,14 @@ import contextlib
 import pytest
 
 from support.processes import free_port, running_service
-from tests.conftest import Services
+from support.stack import LocalStack
 
 # The three services as their own processes: the one session-wide stack (tests/conftest.py).
-Stack = Services
+Stack = LocalStack
 
 
 @pytest.fixture(scope="package")
-def stack(services: Services) -> Services:
+def stack(services: Stack) -> Stack:
     return services
 
 
