@@ -68,6 +68,9 @@ def test_a_killed_service_is_restarted_and_ctrl_c_stops_all(small_model: Path) -
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            # As from a terminal, whatever launched pytest: a shell's background job (`make test &`)
+            # is started with SIGINT ignored, the runner would inherit that and Ctrl-C would do nothing.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             wait_for(output, "Moodtune is running", 240)
