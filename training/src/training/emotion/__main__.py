@@ -17,7 +17,8 @@ from moodtune_contracts.model_card import ModelCard
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
 from training.emotion import card as card_md
 from training.emotion.architectures import ARCHITECTURES, get_architecture
-from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_overrides
+from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_augmentation, with_overrides
+from training.emotion.schedule import SCHEDULE_FILE, SHIPPED_MODEL
 from training.emotion.ship import ship
 
 log = logging.getLogger("training.emotion")
@@ -88,6 +89,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--mixup", type=float, help="override the preset's mixup strength (0 = off)")
     t.add_argument("--focal-gamma", type=float, help="focal loss of this gamma, not cross-entropy (0: off)")
     t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
+    t.add_argument("--weight-decay", type=float, help="override the preset's (decoupled) weight decay")
+    t.add_argument("--label-smoothing", type=float, help="override the preset's label smoothing")
+    t.add_argument("--shift", type=float, help="override the augmentation's shift (fraction of the face)")
+    t.add_argument("--zoom", type=float, help="override the augmentation's zoom (fraction)")
+    t.add_argument("--erasing", type=float, help="override random erasing's largest area (0 = off)")
+    t.add_argument(
+        "--start-epoch",
+        type=int,
+        default=0,
+        help="with --warm-start and no checkpoint: begin the schedule at this epoch (its learning rate "
+        "there), to continue a schedule whose checkpoints are gone from the weights it shipped",
+    )
     t.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"), help="where decoded data is cached")
     t.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     k = sub.add_parser("card", help="render CARD.md beside a model.card.json", formatter_class=HELP_FORMAT)
@@ -171,6 +184,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     us.add_argument("--parts", type=Path, required=True, help="the folder the parts came back in")
     us.add_argument("--run", type=Path, required=True, help="the run directory to rebuild (for `ship`)")
+    sc = sub.add_parser(
+        "schedule",
+        help="the long schedule's committed state: how this machine continues it, or record its progress",
+        formatter_class=HELP_FORMAT,
+    )
+    sc.add_argument("action", choices=["args", "record"], help="args: print `train`'s arguments, one a line")
+    sc.add_argument("--file", type=Path, default=REPO / SCHEDULE_FILE)
+    sc.add_argument("--runs", type=Path, default=Path.home() / ".cache" / "moodtune" / "runs")
+    sc.add_argument("--shipped", type=Path, default=REPO / SHIPPED_MODEL)
     c = sub.add_parser(
         "compare", help="markdown table of runs beside the study's numbers", formatter_class=HELP_FORMAT
     )
@@ -198,7 +220,10 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         mixup=args.mixup,
         focal_gamma=args.focal_gamma,
         warmup_epochs=args.warmup_epochs,
+        weight_decay=args.weight_decay,
+        label_smoothing=args.label_smoothing,
     )
+    recipe = with_augmentation(recipe, shift=args.shift, zoom=args.zoom, erasing=args.erasing)
     config = TrainConfig(
         arch=args.arch,
         data=args.data,
@@ -216,6 +241,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         max_minutes=args.max_minutes,
         limit_train=args.limit_train,
         warm_start=args.warm_start,
+        start_epoch=args.start_epoch,
         verbose=args.verbose,
         command=f"python -m training.emotion {shlex.join(argv)}",
     )
@@ -430,6 +456,18 @@ def main(argv: list[str] | None = None) -> int:
         from training.emotion.gpu_route import unshard_run
 
         unshard_run(args.parts, args.run)
+        return 0
+    if args.command == "schedule":
+        from training.emotion.schedule import Schedule, record, start_args
+
+        schedule = Schedule.load(args.file)
+        run = args.runs / schedule.name
+        if args.action == "record":
+            record(schedule, run, args.shipped).save(args.file)
+            print(args.file.read_text(), end="")
+            return 0
+        print("\n".join([*schedule.train_args, "--epochs", str(schedule.epochs), "--out", str(run)]))
+        print("\n".join(start_args(schedule, run, args.shipped)))
         return 0
     if args.command == "card":
         card = ModelCard.model_validate_json(args.card_json.read_bytes())

@@ -59,6 +59,9 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after the epoch that crosses this wall-clock budget
     limit_train: int | None = None  # a seeded, class-proportional subset of N training images (pilots)
     warm_start: Path | None = None  # a saved model whose weights start this run where shapes match
+    # With a warm start and no checkpoint: begin the recipe's schedule at this epoch (continue a
+    # schedule on a machine where its checkpoint is gone).
+    start_epoch: int = 0
     verbose: int = 1
     command: str = ""
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -70,3 +73,8 @@ class TrainConfig:
 
 def with_overrides(recipe: Recipe, **changes: Any) -> Recipe:
     return replace(recipe, **{k: v for k, v in changes.items() if v is not None})
+
+
+def with_augmentation(recipe: Recipe, **changes: Any) -> Recipe:
+    augmentation = replace(recipe.augmentation, **{k: v for k, v in changes.items() if v is not None})
+    return replace(recipe, augmentation=augmentation)

@@ -183,6 +183,23 @@ class EpochCheckpoint(keras.callbacks.Callback):
         (self.directory / STATE).write_text(json.dumps(self.state, indent=2))
 
 
+class EpochFacts(keras.callbacks.Callback):
+    """Adds the epoch's learning rate (at its last step) and seconds to the logs every later callback
+    sees, so the run's history.csv holds the whole per-epoch curve."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs is not None:
+            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+            logs["seconds"] = round(time.monotonic() - self.epoch_started, 1)
+
+
 class TimeBudget(keras.callbacks.Callback):
     def __init__(self, minutes: float, started: float) -> None:
         super().__init__()
@@ -222,16 +239,35 @@ def resolve_augment_in(augment_in: str) -> str:
     return "model" if has_gpu() else "loader"
 
 
+def learning_rate_schedule(
+    recipe: Recipe, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The recipe's learning rate by step: linear warm-up from a tenth of the peak, then cosine to 0."""
+    if recipe.schedule != "cosine":
+        return recipe.learning_rate
+    warmup = recipe.warmup_epochs * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=recipe.learning_rate / 10 if warmup else recipe.learning_rate,
+        decay_steps=max(1, recipe.epochs * steps_per_epoch - warmup),
+        warmup_target=recipe.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+def learning_rate_at(recipe: Recipe, epoch: float, steps_per_epoch: int) -> float:
+    """The learning rate `epoch` epochs into the recipe's schedule (0: its first step)."""
+    schedule = learning_rate_schedule(recipe, steps_per_epoch)
+    if isinstance(schedule, float):
+        return schedule
+    return float(keras.ops.convert_to_numpy(schedule(round(epoch * steps_per_epoch))))
+
+
+def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = recipe.learning_rate
-    if recipe.schedule == "cosine":
-        warmup = recipe.warmup_epochs * steps_per_epoch
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=recipe.learning_rate / 10 if warmup else recipe.learning_rate,
-            decay_steps=max(1, recipe.epochs * steps_per_epoch - warmup),
-            warmup_target=recipe.learning_rate if warmup else None,
-            warmup_steps=warmup,
-        )
+    learning_rate = learning_rate_schedule(recipe, steps_per_epoch)
     if recipe.optimizer == "sgd":
         return keras.optimizers.SGD(
             learning_rate, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None
@@ -306,9 +342,22 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
             loss=training_loss(recipe),
             metrics=["accuracy"],
         )
+        if config.start_epoch:
+            # Continue a schedule whose checkpoint is gone (another machine) from the weights it
+            # last shipped: the same epoch, so the same learning rate, not a new cycle.
+            training_model.optimizer.build(training_model.trainable_variables)
+            training_model.optimizer.iterations.assign(config.start_epoch * len(batches))
+            state["epoch"] = config.start_epoch
+            log.info(
+                "schedule continues at epoch %d of %d (learning rate %.5f)",
+                config.start_epoch,
+                recipe.epochs,
+                current_learning_rate(training_model.optimizer),
+            )
 
     started = time.monotonic()
     callbacks: list[keras.callbacks.Callback] = [
+        EpochFacts(),  # before the logger, which writes what it adds
         keras.callbacks.CSVLogger(str(config.out / HISTORY), append=state["epoch"] > 0),
         # A diverged step (too high a learning rate for the batch) ends the run instead of
         # checkpointing NaN weights for every epoch left.
