@@ -85,6 +85,55 @@ def synthetic_tracks(n_per_corner: int = 60, seed: int = 0) -> list[Track]:
     return tracks
 
 
+def non_music_tracks() -> list[Track]:
+    """Three tracks that are not music to listen to, by their genres and audio features (not their
+    names): white noise (no beat), sleep audio and spoken word. Their features sit at the sad corner
+    and they are more popular than any song there, so a sad list takes them first unless left out."""
+    return [
+        _quiet_track(
+            "noise0000", "ambient", speechiness=0.0, tempo=0.0, valence=0.0, energy=0.05, danceability=0.0
+        ),
+        _quiet_track(
+            "sleep0000", "sleep", speechiness=0.04, tempo=70.0, valence=0.1, energy=0.1, danceability=0.2
+        ),
+        _quiet_track(
+            "spoken0000", "comedy", speechiness=0.92, tempo=90.0, valence=0.12, energy=0.2, danceability=0.3
+        ),
+    ]
+
+
+def _quiet_track(
+    track_id: str,
+    genre: str,
+    *,
+    speechiness: float,
+    tempo: float,
+    valence: float,
+    energy: float,
+    danceability: float,
+) -> Track:
+    return Track(
+        id=track_id,
+        name=f"Track {track_id}",
+        artists=[f"{track_id} artist"],
+        album="not music",
+        genre=genre,
+        popularity=100,
+        explicit=False,
+        year=2020,
+        duration_ms=600000,
+        instrumentalness=0.0 if speechiness > 0.5 else 0.9,
+        liveness=0.1,
+        loudness=-25.0,
+        speechiness=speechiness,
+        tempo=tempo,
+        valence=valence,
+        energy=energy,
+        acousticness=0.9,
+        danceability=danceability,
+    )
+
+
 def write_114k(path: Path, tracks: Sequence[Track], *, extra_genre_rows: int = 0) -> Path:
     """The 114k 'Spotify Tracks Dataset' layout; the first `extra_genre_rows` tracks repeat under 'indie'."""
     rows = []

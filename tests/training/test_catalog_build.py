@@ -6,11 +6,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from moodtune_contracts.catalog_schema import MANIFEST_FILE, TRACK_COLUMNS, TRACKS_FILE, CatalogManifest
-from support.catalogs import CORNERS, synthetic_tracks, write_114k
+from support.catalogs import CORNERS, non_music_tracks, synthetic_tracks, write_114k
 from support.paths import REPO, SHARED
 from training.catalog.__main__ import main as catalog_main
 from training.catalog.build import build_catalog
-from training.catalog.layouts import CatalogInputError
+from training.catalog.layouts import CatalogInputError, load_catalog
+from training.catalog.listening import non_music
 
 SPOTIFY_114K = SHARED / "data" / "spotify" / "dataset.csv.gz"
 
@@ -116,3 +117,32 @@ def test_committed_default_catalog_is_what_the_job_builds_from_the_114k_file(tmp
     assert rebuilt.source == committed.source
     assert rebuilt.clustering == committed.clustering
     assert committed.source.tracks == 89_740 and committed.source.rows_bad == 1
+
+
+def test_tracks_that_are_not_music_are_told_by_genre_and_audio_features_not_by_title(tmp_path: Path) -> None:
+    songs = synthetic_tracks(n_per_corner=3)
+    # A song called "White Noise" is still a song; the three quiet tracks have plain names.
+    songs[0] = {**songs[0], "name": "White Noise (Sleep Sounds)"}
+    tracks, _ = load_catalog(write_114k(tmp_path / "dataset.csv", songs + non_music_tracks()))
+    reasons = dict(zip(tracks["id"], non_music(tracks), strict=True))
+    assert {i: r for i, r in reasons.items() if r} == {
+        "noise0000": "noise",
+        "sleep0000": "sleep",
+        "spoken0000": "spoken",
+    }
+
+
+def test_the_card_says_how_many_tracks_are_not_music_and_why(tmp_path: Path) -> None:
+    source = write_114k(tmp_path / "dataset.csv", synthetic_tracks() + non_music_tracks())
+    manifest = build_catalog(source, tmp_path / "a", k=4)
+    assert manifest.non_music.tracks == 3
+    assert manifest.non_music.by_reason == {"noise": 1, "sleep": 1, "spoken": 1}
+    table = pq.read_table(tmp_path / "a" / TRACKS_FILE, columns=["id", "non_music"]).to_pylist()
+    assert {r["id"]: r["non_music"] for r in table if r["non_music"]} == {
+        "noise0000": "noise",
+        "sleep0000": "sleep",
+        "spoken0000": "spoken",
+    }
+    card = (tmp_path / "a" / "CARD.md").read_text()
+    assert "3 of 243 tracks (1.2%) are marked as not music" in card
+    assert "| spoken | 1 | speechiness above 0.66" in card and "| sleep | 1 | in the genre sleep" in card

@@ -6,12 +6,13 @@ An artifact is a directory holding `tracks.parquet` (one row per track, columns 
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from moodtune_contracts.mood import MoodPoint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the `non_music` column and the manifest's `non_music` report
 TRACKS_FILE = "tracks.parquet"
 MANIFEST_FILE = "manifest.json"
 
@@ -46,8 +47,19 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "valence": (0.0, 1.0),
 }
 
+
+class NonMusic(StrEnum):
+    """Why a track is not music to listen to for a mood (the catalog job decides, from the genres and
+    audio features; the recommender leaves these out unless asked for them)."""
+
+    NOISE = "noise"  # no beat at all: white noise, rain and fan loops, or audio that was not analysed
+    SLEEP = "sleep"  # filed under the sleep genre: sounds and music made to fall asleep to
+    SPOKEN = "spoken"  # made of spoken words: comedy, stories, skits
+
+
 # tracks.parquet columns. `artists` and `genres` are lists of strings; `year` is null when the
-# source layout has none; `explicit` is null when unknown; `cluster` is the k-means cluster id.
+# source layout has none; `explicit` is null when unknown; `cluster` is the k-means cluster id;
+# `non_music` is a NonMusic value, null for music.
 TRACK_COLUMNS: tuple[str, ...] = (
     "id",
     "name",
@@ -60,6 +72,7 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "duration_ms",
     *AUDIO_FEATURES,
     "cluster",
+    "non_music",
 )
 
 
@@ -123,6 +136,14 @@ class EmotionMappingEntry(BaseModel):
     clusters: list[int] = Field(description="cluster ids, nearest first")
 
 
+class NonMusicReport(BaseModel):
+    """The tracks the catalog job marked as not music for listening, and the rules it applied."""
+
+    tracks: int = Field(description="tracks marked, all reasons together")
+    by_reason: dict[NonMusic, int] = Field(description="tracks per reason (each under its first rule)")
+    rules: dict[NonMusic, str] = Field(description="each reason's rule, in the order they are tried")
+
+
 class CatalogManifest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     name: str
@@ -138,3 +159,4 @@ class CatalogManifest(BaseModel):
     emotion_mapping: dict[str, dict[str, EmotionMappingEntry]] = Field(
         description="policy -> emotion -> target point and clusters ranked by distance"
     )
+    non_music: NonMusicReport

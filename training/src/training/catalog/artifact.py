@@ -23,6 +23,7 @@ from moodtune_contracts.catalog_schema import (
     ClusteringInfo,
     ClusterProfile,
     EmotionMappingEntry,
+    NonMusicReport,
     ScalerParams,
     SourceInfo,
     cluster_points,
@@ -31,6 +32,8 @@ from moodtune_contracts.emotions import EMOTIONS
 from moodtune_contracts.mood import policy_tables
 from training.catalog.clustering import SILHOUETTE_SAMPLE, ClusteringConfig, ClusteringResult, cluster_label
 from training.catalog.layouts import LoadReport
+from training.catalog.listening import non_music
+from training.catalog.listening import report as non_music_report
 from training.files import file_sha256
 
 TRACKS_SCHEMA = pa.schema(
@@ -46,6 +49,7 @@ TRACKS_SCHEMA = pa.schema(
         ("duration_ms", pa.int32()),
         *[(f, pa.float32()) for f in AUDIO_FEATURES],
         ("cluster", pa.int8()),
+        ("non_music", pa.string()),
     ]
 )
 
@@ -83,7 +87,7 @@ def emotion_mapping(profiles: list[ClusterProfile]) -> dict[str, dict[str, Emoti
 
 
 def _tracks_table(tracks: pd.DataFrame, labels: np.ndarray) -> pa.Table:
-    frame = tracks.assign(cluster=labels.astype(np.int8))
+    frame = tracks.assign(cluster=labels.astype(np.int8), non_music=non_music(tracks))
     columns = {name: frame[name] for name in TRACKS_SCHEMA.names}
     columns["year"] = frame["year"].astype("Int16")
     columns["explicit"] = frame["explicit"].astype("boolean")
@@ -160,6 +164,7 @@ def write_artifact(
         ),
         clusters=profiles,
         emotion_mapping=emotion_mapping(profiles),
+        non_music=non_music_report(table["non_music"].to_pandas()),
     )
     (out / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
     (out / "k_selection.json").write_text(json.dumps(k_rows, indent=2) + "\n")
@@ -222,5 +227,24 @@ def render_card(manifest: CatalogManifest, k_rows: list[dict[str, float]]) -> st
             f"| {emotion.value} | ({a.valence:.2f}, {a.energy:.2f}) | {a.clusters} | "
             f"({b.valence:.2f}, {b.energy:.2f}) | {b.clusters} |"
         )
-    lines.append("")
+    lines += ["", *_non_music_section(manifest.non_music, manifest.source.tracks)]
     return "\n".join(lines)
+
+
+def _non_music_section(report: NonMusicReport, tracks: int) -> list[str]:
+    lines = [
+        "## Not music to listen to",
+        "",
+        f"{report.tracks:,} of {tracks:,} tracks ({report.tracks / max(tracks, 1):.1%}) are marked as "
+        "not music to listen to for a mood (column `non_music`), from their genres and audio features, "
+        "never their titles. The recommender leaves them out unless asked (`include_non_music`); the "
+        "study's ranking keeps them, as the study did. Each track is marked with the first rule that holds:",
+        "",
+        "| reason | tracks | rule |",
+        "|---|---:|---|",
+    ]
+    lines += [
+        f"| {reason.value} | {report.by_reason[reason]:,} | {rule} |" for reason, rule in report.rules.items()
+    ]
+    lines.append("")
+    return lines
