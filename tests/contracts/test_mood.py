@@ -10,6 +10,7 @@ from moodtune_contracts.mood import (
     Policy,
     dominant,
     one_hot,
+    pool_size,
     rank_clusters,
     target_point,
     validate_probabilities,
@@ -84,3 +85,11 @@ def test_rank_clusters_orders_by_distance_then_id() -> None:
     ranked = rank_clusters(MoodPoint(valence=0.2, energy=0.2), points)
     assert [c for c, _ in ranked] == [1, 2, 0]
     assert ranked[0][1] == pytest.approx(2**0.5 / 10)
+
+
+def test_a_surer_face_takes_a_tighter_pool() -> None:
+    uniform = dict.fromkeys(EMOTIONS, 1 / 7)
+    assert pool_size(one_hot(Emotion.SAD), widest=60, tightest=30) == 30
+    assert pool_size(uniform, widest=60, tightest=30) == 60
+    halfway = dict.fromkeys(EMOTIONS, 0.0) | {Emotion.SAD: 4 / 7, Emotion.FEAR: 3 / 7}
+    assert pool_size(halfway, widest=60, tightest=30) == 45

@@ -6,8 +6,8 @@ from gateway.errors import NoSuchFace
 from gateway.moods import blend, chosen_face, face_weights, why
 from moodtune_contracts.analysis import Box, FaceEmotion
 from moodtune_contracts.emotions import EMOTION_LABELS, Emotion
-from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import ClusterChoice, Explanation, MoodTarget
+from moodtune_contracts.mood import Policy, Ranking
+from moodtune_contracts.recommendations import ClusterChoice, Explanation, MoodPool, MoodTarget
 
 
 def face(side: int, emotion: str) -> FaceEmotion:
@@ -44,7 +44,15 @@ def explanation(label: str) -> Explanation:
     cluster = ClusterChoice(
         cluster=2, label=label, distance=0.1, chosen=True, valence=0.7, energy=0.6, size=9
     )
-    return Explanation(target=MoodTarget(valence=0.75, energy=0.55), clusters=[cluster], summary="...")
+    return Explanation(
+        target=MoodTarget(valence=0.75, energy=0.55),
+        clusters=[cluster],
+        ranking=Ranking.MOOD,
+        pool=MoodPool(size=30, growth=3, radius=0.02),
+        seed=None,
+        non_music_left_out=True,
+        summary="...",
+    )
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,33 @@ def test_recommend_returns_ranked_tracks_with_explanation(base_url: str) -> None
     assert set(body["tracks"][0]["features"]) >= {"valence", "energy", "tempo"}
 
 
+def test_recommend_takes_the_ranking_a_seed_and_the_non_music_choice(base_url: str) -> None:
+    mood = post(base_url, {"emotion": "sad", "limit": 5, "seed": 3}).json()
+    assert mood["explanation"]["ranking"] == "mood" and mood["explanation"]["seed"] == 3
+    assert mood["explanation"]["pool"]["size"] > 0 and mood["explanation"]["non_music_left_out"] is True
+    again = post(base_url, {"emotion": "sad", "limit": 5, "seed": 3}).json()
+    assert [t["id"] for t in again["tracks"]] == [t["id"] for t in mood["tracks"]]
+    study = post(
+        base_url, {"emotion": "sad", "limit": 5, "ranking": "study", "include_non_music": False}
+    ).json()
+    assert study["explanation"]["ranking"] == "study" and study["explanation"]["pool"] is None
+    assert study["explanation"]["non_music_left_out"] is True
+    assert all(t["non_music"] is None for t in study["tracks"])
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"emotion": "sad", "ranking": "random"}, "ranking"), ({"emotion": "sad", "seed": -1}, "seed")],
+)
+def test_recommend_rejects_an_unknown_ranking_or_a_negative_seed(
+    base_url: str, body: dict[str, object], field: str
+) -> None:
+    response = post(base_url, body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and field in error["message"]
+
+
 def test_recommend_rejects_unknown_emotion(base_url: str) -> None:
     response = post(base_url, {"emotion": "bored"})
     assert response.status_code == 422

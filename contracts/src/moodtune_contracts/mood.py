@@ -20,6 +20,15 @@ class Policy(StrEnum):
     UPLIFT = "uplift"  # for a negative mood, music that moves the listener toward a positive one
 
 
+class Ranking(StrEnum):
+    # The chosen cluster's tracks nearest the target, most popular first: the mood picks the songs,
+    # popularity their order.
+    MOOD = "mood"
+    # The study's: the whole chosen cluster, most popular first (the same hits for every face the
+    # cluster serves); kept so its figures stay reproducible.
+    STUDY = "study"
+
+
 @dataclass(frozen=True)
 class MoodPoint:
     valence: float
@@ -152,6 +161,18 @@ def plan(
         ranked=ranked,
         chosen=chosen,
     )
+
+
+def pool_size(vector: Mapping[Emotion, float], *, widest: int, tightest: int) -> int:
+    """How many of the tracks nearest the target the first song is chosen from: `widest` for a face
+    that reads every emotion alike, `tightest` for one emotion at probability 1, linear in between.
+
+    A sure face's target is a precise reading of its mood, so its songs keep close to it; an unsure
+    face's blend is a compromise, and a wider pool lets popularity weigh more.
+    """
+    floor = 1 / len(vector)
+    certainty = (max(vector.values()) - floor) / (1 - floor)
+    return round(widest - (widest - tightest) * min(max(certainty, 0.0), 1.0))
 
 
 def policy_tables(cluster_points: Mapping[int, MoodPoint]) -> dict[Policy, dict[Emotion, MoodPlan]]:

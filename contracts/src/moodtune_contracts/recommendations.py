@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from moodtune_contracts.catalog_schema import ClusterProfile, EmotionMappingEntry
+from moodtune_contracts.catalog_schema import ClusterProfile, EmotionMappingEntry, NonMusic
 from moodtune_contracts.emotions import EMOTIONS
-from moodtune_contracts.mood import Policy
+from moodtune_contracts.mood import Policy, Ranking
 
 # Kept as plain strings (listed in the schema) so an unknown one gets the domain's clear
 # `unknown_emotion` error rather than a generic validation message.
@@ -22,6 +22,12 @@ class TrackFilters(BaseModel):
     min_popularity: int = Field(0, ge=0, le=100)
     year_from: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
     year_to: int | None = Field(None, ge=1800, le=2100, description="only for catalogs with years")
+    include_non_music: bool | None = Field(
+        None,
+        description="also tracks that are not music to listen to (white noise, sleep sounds, spoken word; "
+        "the catalog card says which); absent: left out for `ranking=mood`, kept for `ranking=study` "
+        "(the study's lists as they were)",
+    )
 
 
 class GenreListing(BaseModel):
@@ -34,6 +40,17 @@ class FilterCheck(BaseModel):
 
     ok: bool = True
     catalog_version: str
+
+
+RANKING_DESCRIPTION = (
+    "`mood`: the songs nearest the mood in the chosen cluster, most popular first; `study`: the whole "
+    "cluster, most popular first, as the study ranked it"
+)
+SEED_MAX = 2**31 - 1
+SEED_DESCRIPTION = (
+    "a fresh list for the same mood: the songs come from a half of the catalog that this number picks; "
+    "the same seed gives the same list (paging keeps it)"
+)
 
 
 class RecommendationRequest(TrackFilters):
@@ -58,6 +75,8 @@ class RecommendationRequest(TrackFilters):
         examples=[{"sad": 0.7, "neutral": 0.2, "fear": 0.1}],
     )
     policy: Policy = Field(Policy.MATCH, description="`match` the mood or `uplift` a negative one")
+    ranking: Ranking = Field(Ranking.MOOD, description=RANKING_DESCRIPTION)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description=SEED_DESCRIPTION)
     limit: int = Field(20, ge=1, le=100)
     page: int = Field(1, ge=1, le=100)
 
@@ -95,6 +114,9 @@ class Track(BaseModel):
     duration_ms: int
     features: AudioFeatures
     cluster: int
+    non_music: NonMusic | None = Field(
+        None, description="why it is not music to listen to, when those were asked for; null: music"
+    )
     spotify_url: str
 
 
@@ -113,10 +135,28 @@ class ClusterChoice(BaseModel):
     size: int
 
 
+class MoodPool(BaseModel):
+    """Where `ranking=mood` drew the songs: the tracks nearest the target in the chosen cluster."""
+
+    size: int = Field(
+        description="the first song is the most popular of this many tracks nearest the target (fewer for a "
+        "surer face)"
+    )
+    growth: int = Field(description="each further song comes from a pool this many tracks wider")
+    radius: float | None = Field(
+        description="distance in valence x energy from the target to the farthest track of the first pool; "
+        "null when no track passed the filters"
+    )
+
+
 class Explanation(BaseModel):
     target: MoodTarget
     clusters: list[ClusterChoice] = Field(description="every cluster, nearest first")
-    summary: str
+    ranking: Ranking
+    pool: MoodPool | None = Field(description="how the mood's pool was drawn; null for `ranking=study`")
+    seed: int | None = Field(description="the seed that picked this list's half of the catalog, if any")
+    non_music_left_out: bool = Field(description="whether tracks that are not music to listen to stay out")
+    summary: str = Field(description="all of this in words")
 
 
 class RecommendationResponse(BaseModel):

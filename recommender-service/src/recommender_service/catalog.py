@@ -2,8 +2,10 @@
 
 Rows are put in ranking order once (catalog_schema.RANKING: popularity descending, id ascending),
 so a row's index is its rank. Each cluster, and each (cluster, genre) pair, keeps the sorted row
-indices of its tracks; a minimum popularity is a binary search, and the remaining filters are
-applied to the head of one such list only, chunk by chunk, until a page is full.
+indices of its tracks; a minimum popularity is a binary search. The study's ranking applies the
+remaining filters to the head of one such list only, chunk by chunk, until a page is full; the
+mood ranking reads a cluster's tracks nearest the target from a grid over valence x energy
+(pools.py).
 """
 
 import difflib
@@ -28,6 +30,7 @@ from moodtune_contracts.catalog_schema import (
     CatalogManifest,
 )
 from recommender_service.errors import CatalogError, InvalidFilter, UnknownGenre, UnsupportedFilter
+from recommender_service.pools import NearnessIndex, PoolTrace, popular_first
 
 UNKNOWN_YEAR = -1
 _FIRST_CHUNK = 256
@@ -41,12 +44,26 @@ class TrackFilter:
     min_popularity: int = 0
     year_from: int | None = None
     year_to: int | None = None
+    include_non_music: bool = False
+    seed: int | None = None  # keep the half of the catalog this seed picks
+
+
+@dataclass(frozen=True)
+class MoodPool:
+    """The mood ranking's pool: around this point, `size` tracks for the first song, `growth` more
+    for each further one (pools.popular_first)."""
+
+    valence: float
+    energy: float
+    size: int
+    growth: int
 
 
 @dataclass(frozen=True)
 class Page:
     rows: list[int]
     has_more: bool
+    radius: float | None = None  # the mood ranking's first pool, in valence x energy
 
 
 class Catalog:
@@ -75,6 +92,12 @@ class Catalog:
             pc.fill_null(explicit, False).to_numpy(zero_copy_only=False).astype(np.int8),
         ).astype(np.int8)
         self.cluster = self._ints("cluster", np.int8, fill=-1)
+        self.music = pc.is_null(self.table["non_music"]).to_numpy(zero_copy_only=False)
+        self.nearness = NearnessIndex(
+            cluster=self.cluster,
+            valence=self.table["valence"].to_numpy(zero_copy_only=False),
+            energy=self.table["energy"].to_numpy(zero_copy_only=False),
+        )
         # Artist diversity counts a track against its first-listed (primary) artist.
         primary = pc.list_element(self.table["artists"], 0).dictionary_encode().combine_chunks()
         self.artist_key = primary.indices.to_numpy(zero_copy_only=False).astype(np.int32)
@@ -135,8 +158,8 @@ class Catalog:
         if None not in years and years[0] > years[1]:  # type: ignore[operator]
             raise InvalidFilter(f"year_from {years[0]} is after year_to {years[1]}")
 
-    def _candidate_chunks(self, cluster: int, track_filter: TrackFilter) -> Iterator[np.ndarray]:
-        """The cluster's rows (of the wanted genres) above the popularity minimum, ranked, in chunks."""
+    def _candidate_lists(self, cluster: int, track_filter: TrackFilter) -> list[np.ndarray]:
+        """The cluster's rows (of the wanted genres) above the popularity minimum: ranked lists."""
         if track_filter.genres:
             lists = [
                 self.rows_by_cluster_genre.get((cluster, self._genre_code[g]), _NO_ROWS)
@@ -145,27 +168,65 @@ class Catalog:
         else:
             lists = [self.rows_by_cluster.get(cluster, _NO_ROWS)]
         cutoff = self._rank_cutoff[track_filter.min_popularity]  # np.int32, like the row lists
-        return _merge_ranked([rows[: np.searchsorted(rows, cutoff)] for rows in lists])
+        return [rows[: np.searchsorted(rows, cutoff)] for rows in lists]
 
-    def _stream(self, clusters: list[int], track_filter: TrackFilter) -> Iterator[int]:
+    def _passes(self, rows: np.ndarray, track_filter: TrackFilter) -> np.ndarray:
+        """Which of `rows` pass the filters that are not genre or popularity."""
+        keep = np.ones(len(rows), dtype=bool)
+        if track_filter.exclude_explicit:
+            keep &= self.explicit[rows] == 0  # unknown counts as possibly explicit
+        if track_filter.year_from is not None:
+            keep &= self.year[rows] >= track_filter.year_from
+        if track_filter.year_to is not None:
+            year = self.year[rows]
+            keep &= (year <= track_filter.year_to) & (year != UNKNOWN_YEAR)
+        if not track_filter.include_non_music:
+            keep &= self.music[rows]
+        if track_filter.seed is not None:
+            keep &= seeded_half(rows, track_filter.seed)
+        return keep
+
+    def _study_rows(self, cluster: int, track_filter: TrackFilter) -> Iterator[int]:
+        """The study's ranking: the cluster's rows passing the filter, most popular first."""
+        for chunk in _merge_ranked(self._candidate_lists(cluster, track_filter)):
+            yield from chunk[self._passes(chunk, track_filter)].tolist()
+
+    def _mood_rows(
+        self, cluster: int, track_filter: TrackFilter, pool: MoodPool, trace: PoolTrace
+    ) -> Iterator[int]:
+        """The mood ranking: the cluster's rows passing the filter, the pool's most popular first."""
+        aim = {"valence": pool.valence, "energy": pool.energy}
+        if track_filter.genres:  # a few genres' tracks: measure them all
+            rows = np.unique(np.concatenate(self._candidate_lists(cluster, track_filter)))
+            nearest = self.nearness.nearest_among(rows[self._passes(rows, track_filter)], **aim)
+        else:
+            cutoff = self._rank_cutoff[track_filter.min_popularity]
+
+            def keep(rows: np.ndarray) -> np.ndarray:
+                rows = rows[rows < cutoff]
+                return rows[self._passes(rows, track_filter)]
+
+            nearest = self.nearness.nearest(cluster=cluster, keep=keep, **aim)
+        yield from popular_first(nearest, size=pool.size, growth=pool.growth, trace=trace)
+
+    def _stream(
+        self, clusters: list[int], track_filter: TrackFilter, pool: MoodPool | None, trace: PoolTrace
+    ) -> Iterator[int]:
         """Rows passing the filter: cluster by cluster in the given order, ranked inside each, each
-        recording once (its most popular track id that passes the filter)."""
+        recording once (the first of its track ids the ranking reaches: its most popular one that
+        passes the filter, where they share their audio features)."""
         seen: set[int] = set()
         for cluster in clusters:
-            for chunk in self._candidate_chunks(cluster, track_filter):
-                keep = np.ones(len(chunk), dtype=bool)
-                if track_filter.exclude_explicit:
-                    keep &= self.explicit[chunk] == 0  # unknown counts as possibly explicit
-                if track_filter.year_from is not None:
-                    keep &= self.year[chunk] >= track_filter.year_from
-                if track_filter.year_to is not None:
-                    year = self.year[chunk]
-                    keep &= (year <= track_filter.year_to) & (year != UNKNOWN_YEAR)
-                for row in chunk[keep].tolist():
-                    key = int(self.recording_key[row])
-                    if key not in seen:
-                        seen.add(key)
-                        yield row
+            ranked = (
+                self._study_rows(cluster, track_filter)
+                if pool is None
+                else self._mood_rows(cluster, track_filter, pool, trace)
+            )
+            for row in ranked:
+                key = int(self.recording_key[row])
+                if key not in seen:
+                    seen.add(key)
+                    yield row
 
     def page(
         self,
@@ -176,14 +237,19 @@ class Catalog:
         limit: int,
         max_per_artist: int,
         max_depth: int,
+        pool: MoodPool | None = None,
     ) -> Page:
-        """Page `page` (1-based) of the filtered stream with at most `max_per_artist` per artist.
+        """Page `page` (1-based) of the filtered stream with at most `max_per_artist` per artist:
+        the mood ranking with a `pool`, the study's without.
 
         A track skipped because its artist is full on one page is deferred to the next page, so every
         track appears on exactly one page and pages are stable. A page can run short only when one
-        artist dominates what is left, or past `max_depth` scanned positions.
+        artist dominates what is left, or past `max_depth` scanned positions. A page lists its tracks
+        cluster by cluster in the given order, most popular first inside each.
         """
-        stream = enumerate(self._stream(clusters, track_filter))
+        trace = PoolTrace()
+        stream = enumerate(self._stream(clusters, track_filter, pool, trace))
+        cluster_order = {cluster: i for i, cluster in enumerate(clusters)}
         deferred: list[tuple[int, int]] = []
         exhausted = False
         for current in range(1, page + 1):
@@ -198,7 +264,8 @@ class Catalog:
                     deferred.append(item)
             if current == page:
                 has_more = bool(deferred) or (not exhausted and next(stream, None) is not None)
-                return Page(rows=fill.rows(), has_more=has_more)
+                rows = sorted(fill.rows(), key=lambda row: (cluster_order[int(self.cluster[row])], row))
+                return Page(rows=rows, has_more=has_more, radius=trace.radius)
         raise AssertionError("unreachable")
 
     def tracks(self, rows: list[int]) -> list[dict[str, Any]]:
@@ -211,6 +278,22 @@ class Catalog:
 
 
 _NO_ROWS = np.empty(0, dtype=np.int32)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def seeded_half(rows: np.ndarray, seed: int) -> np.ndarray:
+    """Which of `rows` the seed keeps: about half, the same half for the same seed (and catalog), a
+    different half for another seed (a splitmix64 hash of row and seed, its top bit)."""
+    h = rows.astype(np.uint64) * _GOLDEN + _mix(np.uint64(seed))
+    return (_mix(h) >> np.uint64(63)) == 0
+
+
+def _mix(h: np.ndarray | np.uint64) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit (uint64 arithmetic wraps)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return np.asarray(h ^ (h >> np.uint64(31)))
 
 
 def recording_keys(table: pa.Table) -> np.ndarray:
@@ -278,5 +361,4 @@ class _PageFill:
         return True
 
     def rows(self) -> list[int]:
-        # By stream position: rank inside a cluster, nearer clusters first.
-        return [row for _, row in sorted(self.taken)]
+        return [row for _, row in self.taken]

@@ -1,8 +1,9 @@
 """The recommender's configuration, from `RECOMMENDER_*` environment variables (defaults below)."""
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from moodtune_service_kit.serving import ServiceSettings
@@ -23,3 +24,23 @@ class Settings(ServiceSettings):
         description="clusters this much farther than the nearest one may fill a page the nearest cannot",
     )
     max_depth: int = Field(2000, ge=100, description="deepest track position paging may reach")
+    pool_size: int = Field(
+        60,
+        ge=1,
+        description="ranking=mood: the first song is the most popular of this many tracks nearest the mood's "
+        "target, for a face that reads every emotion alike",
+    )
+    pool_size_sure: int = Field(
+        30, ge=1, description="the same for a face reading one emotion at probability 1 (linear in between)"
+    )
+    pool_growth: int = Field(
+        3, ge=0, description="each further song comes from a pool this many tracks wider"
+    )
+
+    @model_validator(mode="after")
+    def sure_pool_is_not_wider(self) -> Self:
+        if self.pool_size_sure > self.pool_size:
+            raise ValueError(
+                f"pool_size_sure ({self.pool_size_sure}) is larger than pool_size ({self.pool_size})"
+            )
+        return self
