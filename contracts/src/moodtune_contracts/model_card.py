@@ -6,7 +6,7 @@ on a request.
 """
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,6 +118,34 @@ class ServingSpeed(BaseModel):
     precision: str = "float32"
 
 
+# float32: the model as it is. dynamic_int8: weights stored as int8, activations quantised on the fly
+# (no calibration data, so no calibration to get wrong).
+LiteRTPrecision = Literal["float32", "dynamic_int8"]
+
+
+class LiteRTVariant(BaseModel):
+    """One LiteRT file derived from the model, measured as served (views as the card's `flip_average`)."""
+
+    precision: LiteRTPrecision
+    sha256: str = Field(description="of the derived .tflite file: the card's numbers are for these bytes")
+    size_bytes: int
+    val: SplitMetrics = Field(description="PublicTest through LiteRT, as served")
+    ms_per_call: dict[str, float] = Field(description="faces per call -> median ms, on `machine`")
+
+
+class LiteRTServing(BaseModel):
+    """How the model runs on CPUs: the LiteRT file chosen by measured accuracy and speed."""
+
+    chosen: LiteRTPrecision = Field(description="the precision served on CPUs (one of `variants`)")
+    reason: str
+    tensorflow_version: str = Field(description="the converter's: the same version derives the same bytes")
+    machine: str
+    variants: list[LiteRTVariant]
+
+    def variant(self, precision: LiteRTPrecision) -> LiteRTVariant | None:
+        return next((v for v in self.variants if v.precision == precision), None)
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
@@ -147,6 +175,9 @@ class ModelCard(BaseModel):
     )
     logit_adjustment: LogitAdjustment | None = None
     weight_average: WeightAverage | None = None
+    litert: LiteRTServing | None = Field(
+        None, description="the LiteRT file a CPU serves, derived from this model (`training.emotion litert`)"
+    )
     commit: str
     command: str
 

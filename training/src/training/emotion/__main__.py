@@ -126,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--model", type=Path, required=True, help="model.keras (its card is beside it)")
     sp.add_argument("--calls", type=int, default=200, help="batch-1 calls to time")
+    lr = sub.add_parser(
+        "litert",
+        help="derive the model's LiteRT files, read PublicTest through each as served, time them, and "
+        "record on its card the one a CPU serves",
+        formatter_class=HELP_FORMAT,
+    )
+    lr.add_argument("--model", type=Path, required=True, help="model.keras (its card is beside it)")
+    lr.add_argument("--data", type=Path, required=True)
+    lr.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
+    lr.add_argument("--calls", type=int, default=100, help="timed calls per batch size")
     v = sub.add_parser(
         "versus",
         help="a candidate against the shipped model on PublicTest, paired, as each is served",
@@ -420,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
         from training.emotion.speed import record_speed
 
         record_speed(model_path=args.model, calls=args.calls)
+        return 0
+    if args.command == "litert":
+        from training.emotion.litert import record_litert
+
+        record_litert(model_path=args.model, data=args.data, cache_dir=args.cache_dir, calls=args.calls)
         return 0
     if args.command == "versus":
         from training.emotion.served import versus

@@ -76,6 +76,29 @@ def _average(card: ModelCard) -> list[str]:
     ]
 
 
+def _litert(card: ModelCard) -> list[str]:
+    if card.litert is None:
+        return []
+    val = card.metrics.val
+    return [
+        "## On CPUs: LiteRT",
+        f"The service derives a LiteRT file from this model (TensorFlow {card.litert.tensorflow_version}'s "
+        f"converter) and serves **{card.litert.chosen}** on CPUs: {card.litert.reason}. Timed on "
+        f"{card.litert.machine}.",
+        "",
+        "| runtime | PublicTest accuracy (as served) | macro-F1 | ms for 1 face | ms for 2 faces | file |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| Keras | {val.accuracy:.2%} | {val.macro_f1:.4f} | — | — | `{card.file}` |",
+        *[
+            f"| LiteRT {v.precision} | {v.val.accuracy:.2%} | {v.val.macro_f1:.4f} | "
+            f"{v.ms_per_call.get('1', float('nan')):.1f} | {v.ms_per_call.get('2', float('nan')):.1f} | "
+            f"{v.size_bytes / 2**20:.1f} MiB, sha256 `{v.sha256[:12]}…` |"
+            for v in card.litert.variants
+        ],
+        "",
+    ]
+
+
 def render(card: ModelCard) -> str:
     val = card.metrics.val
     labels = card.labels
@@ -174,6 +197,7 @@ def render(card: ModelCard) -> str:
             ),
             "",
         ]
+    lines += _litert(card)
     per_class = card.metrics.val.per_class
     # From the numbers, not a fixed sentence: which class is read worst changes from model to model.
     worst = min(per_class, key=lambda label: per_class[label].recall)

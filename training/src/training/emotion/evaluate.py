@@ -2,7 +2,7 @@
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import keras
 import matplotlib
@@ -19,16 +19,25 @@ import matplotlib.pyplot as plt  # noqa: E402
 LABELS = list(EMOTION_LABELS)
 
 
-def predict(classifier: keras.Model, x: np.ndarray, *, tta: bool, batch_size: int = 256) -> np.ndarray:
-    """Probabilities for uint8 faces; with `tta`, averaged with the horizontally flipped faces."""
+class BatchModel(Protocol):
+    """What reads a batch of faces: a Keras model, or the LiteRT classifier that mirrors its call."""
+
+    def predict_on_batch(self, x: np.ndarray) -> Any: ...
+
+
+def predict(classifier: BatchModel, x: np.ndarray, *, tta: bool, batch_size: int = 256) -> np.ndarray:
+    """Probabilities for uint8 faces; with `tta`, averaged with the horizontally flipped faces.
+
+    Chunk by chunk, each chunk (with its mirrors, in one batch) as the emotion-service serves it."""
     faces = x.astype(np.float32)[..., None]
-    if not tta:
-        return np.asarray(classifier.predict(faces, batch_size=batch_size, verbose=0))
-    # Chunk by chunk, each chunk with its mirrors in one batch, as the emotion-service serves it.
-    chunks = [
-        average_mirrors(np.asarray(classifier.predict_on_batch(with_mirrors(faces[i : i + batch_size // 2]))))
-        for i in range(0, len(faces), batch_size // 2)
-    ]
+    step = batch_size // 2 if tta else batch_size
+    chunks = []
+    for i in range(0, len(faces), step):
+        chunk = faces[i : i + step]
+        if tta:
+            chunks.append(average_mirrors(np.asarray(classifier.predict_on_batch(with_mirrors(chunk)))))
+        else:
+            chunks.append(np.asarray(classifier.predict_on_batch(chunk)))
     return np.concatenate(chunks) if chunks else np.zeros((0, len(LABELS)), np.float32)
 
 
