@@ -49,11 +49,16 @@ def run_card(
     return card
 
 
-def export_untrained(arch: str, out: Path, *, name: str, input_size: int = 48) -> Path:
-    """A freshly initialised classifier, exported as the training job exports a trained one."""
+def export_untrained(arch: str, out: Path, *, name: str, input_size: int = 48, litert: bool = False) -> Path:
+    """A freshly initialised classifier, exported as the training job exports a trained one; with
+    `litert`, its LiteRT files measured onto its card as the release tools do (on the fixture faces)."""
     from training.emotion.export import export
     from training.emotion.models import build_classifier
 
     classifier = build_classifier(arch=arch, input_size=input_size)
     path, _ = export(classifier, out=out, card=run_card(arch, classifier, name=name))
+    if litert:
+        from training.emotion.litert import record_litert
+
+        record_litert(model_path=path, data=FER_FIXTURE, cache_dir=None, calls=3)
     return path

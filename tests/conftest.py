@@ -24,8 +24,9 @@ def synthetic_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small, untrained model in the real artifact format (file + card), exported by the training job."""
-    return export_untrained("basic_cnn", tmp_path_factory.mktemp("model"), name="test-basic-cnn")
+    """A small, untrained model in the real artifact format (file + card), exported by the training job,
+    with the LiteRT measurement on its card that a CPU service needs to serve it on LiteRT."""
+    return export_untrained("basic_cnn", tmp_path_factory.mktemp("model"), name="test-basic-cnn", litert=True)
 
 
 @pytest.fixture(scope="session")

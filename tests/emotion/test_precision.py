@@ -15,7 +15,7 @@ from moodtune_vision.precision import cpu_has_amx, with_precision
 
 
 def load(small_model: Path) -> EmotionClassifier:
-    return EmotionClassifier.load(small_model)
+    return EmotionClassifier.load(small_model, runtime="keras")  # bfloat16 is a Keras precision
 
 
 def faces(n: int) -> np.ndarray:
@@ -138,4 +138,4 @@ def test_auto_flip_averaging_is_on_when_the_card_says_so(small_model: Path, tmp_
     shutil.copyfile(small_model, model)
     card = ModelCard.model_validate_json(card_path(small_model).read_bytes())
     card_path(model).write_text(card.model_copy(update={"flip_average": True}).model_dump_json())
-    assert EmotionClassifier.load(model).choose_flip_average("auto") is True
+    assert EmotionClassifier.load(model, runtime="keras").choose_flip_average("auto") is True

@@ -72,7 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             phases[name] = round(now - clock, 2)
             clock = now
 
-        classifier = await asyncio.to_thread(EmotionClassifier.load, settings.model_path)
+        classifier = await asyncio.to_thread(
+            lambda: EmotionClassifier.load(
+                settings.model_path, runtime=settings.runtime, litert_cache_dir=settings.litert_cache_dir
+            )
+        )
         lap("load_model")
         classifier.choose_flip_average(settings.flip_average)
         warm_sizes = tuple(sorted({1, 2, 4, settings.batch_max_size}))
@@ -83,8 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(classifier.warm_up, warm_sizes)
         lap("warm_up")
         detector = make_detector(settings.face_detector)
-        # Load the detector's models now, not on a request (for the default chain that includes
-        # MTCNN's; BlazeFace makes one interpreter per worker thread, on that thread's first photo).
+        # Load the detector's models now, not on a request (MTCNN's too, in a chain that has it: the
+        # first photo BlazeFace finds no face in would otherwise wait for TensorFlow to load;
+        # BlazeFace makes one interpreter per worker thread, on that thread's first photo).
         await asyncio.to_thread(detector.detect, np.zeros((64, 64), dtype=np.uint8))
         lap("load_detector")
         batcher: MicroBatcher | DirectClassifier
@@ -105,9 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             classifier=classifier, batcher=batcher, detector=detector, settings=settings, admission=admission
         )
         log.info(
-            "model %s on %s, detector %s, ready after %.1fs: %s",
+            "model %s on %s (%s), detector %s, ready after %.1fs: %s",
             classifier.version,
             classifier.device,
+            classifier.runtime.reason,
             detector.name,
             sum(phases.values()),
             phases,
@@ -133,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         details = {
             "model": engine.classifier.version,
             "device": engine.classifier.device,
+            "runtime": engine.classifier.runtime.model_dump(),
             "detector": engine.detector.name,
             "precision": engine.classifier.precision.model_dump(),
             "startup_seconds": request.app.state.startup_seconds,

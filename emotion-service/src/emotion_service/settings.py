@@ -38,14 +38,29 @@ class Settings(ServiceSettings):
     )
     face_detector: DetectorName = Field(
         DEFAULT_DETECTOR,
-        description="blazeface+mtcnn: BlazeFace, and MTCNN only where it finds no face (recall of both, "
-        "BlazeFace's speed on most photos); blazeface alone; mtcnn (~10x slower); haar (least accurate). "
-        "The training job's --extra uses the same default",
+        description="blazeface: BlazeFace full range, then short range for a close-up (no TensorFlow in "
+        "the service); blazeface+mtcnn: then MTCNN where BlazeFace finds no face (more grey and headless "
+        "faces, but TensorFlow loaded at start-up: slower to start, about 1 GB more memory); mtcnn (~10x "
+        "slower); haar (least accurate). The training job's --extra uses the same default",
+    )
+    runtime: Literal["auto", "litert", "keras"] = Field(
+        "auto",
+        description="auto: on a CPU, the LiteRT file derived from the model as its card chose (precision "
+        "and accuracy measured there), falling back to Keras with a warning when the card has none or it "
+        "reads PublicTest more than 0.2 points below Keras; on a GPU, Keras. litert: refuse to start "
+        "without it. keras: Keras (TensorFlow) always",
+    )
+    litert_cache_dir: Path | None = Field(
+        None,
+        description="where LiteRT files derived from a model are kept, named by the model's sha256; "
+        "unset: a .litert folder beside the model. The first start with a new model derives its file "
+        "(TensorFlow in a child process, about half a minute); later starts read it",
     )
     precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",
-        description="auto: bfloat16 for the batch sizes where it is measured faster at start-up, on a GPU or "
-        "a CPU with AMX, if the model card shows it reads PublicTest within 0.2 points; float32 otherwise",
+        description="Keras only. auto: bfloat16 for the batch sizes where it is measured faster at "
+        "start-up, on a GPU or a CPU with AMX, if the model card shows it reads PublicTest within 0.2 "
+        "points; float32 otherwise",
     )
     flip_average: Literal["auto", "on", "off"] = Field(
         "auto",

@@ -10,16 +10,15 @@ measured (benchmarks/RESULTS.md), so serving chooses per batch size (emotion_ser
 from pathlib import Path
 from typing import Any, Literal
 
-import keras
-
 Precision = Literal["float32", "bfloat16"]
 PRECISIONS: tuple[Precision, ...] = ("float32", "bfloat16")
 
 
-def with_precision(model: keras.Model, precision: Precision) -> keras.Model:
-    """The model computing in `precision` (a new model; the original is untouched)."""
+def with_precision(model: Any, precision: Precision) -> Any:
+    """The Keras model computing in `precision` (a new model; the original is untouched)."""
     if precision == "float32":
         return model
+    import keras  # here, not at the top: a service on LiteRT asks cpu_has_amx without loading Keras
 
     def clone(layer: keras.layers.Layer) -> Any:
         config = layer.get_config()

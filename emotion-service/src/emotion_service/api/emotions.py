@@ -9,7 +9,7 @@ from pydantic import Field
 from emotion_service.analyze import Upload
 from emotion_service.api import API_PREFIX
 from emotion_service.api.deps import Engine, EngineDep
-from emotion_service.classifier import ServingPrecision
+from emotion_service.classifier import ServingPrecision, ServingRuntime
 from emotion_service.errors import TooManyImages
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import BatchAnalysis, BatchItem, EmotionAnalysis, FaceMode
@@ -99,6 +99,7 @@ async def _analyze_each(engine: Engine, uploads: list[Upload], face: FaceMode) -
 
 class ServedModelCard(ModelCard):
     device: str = Field(description="where inference runs: CPU, or the GPU TensorFlow sees")
+    runtime: ServingRuntime = Field(description="LiteRT or Keras, in which precision, and why")
     precision: ServingPrecision = Field(description="float32 or bfloat16 per batch size, chosen at start-up")
     face_detector: str = Field(description="the detector that finds faces in photos (EMOTION_FACE_DETECTOR)")
     flip_average_served: bool = Field(
@@ -113,6 +114,7 @@ async def model_card(engine: EngineDep) -> ServedModelCard:
     return ServedModelCard(
         **classifier.card.model_dump(),
         device=classifier.device,
+        runtime=classifier.runtime,
         precision=classifier.precision,
         face_detector=engine.detector.name,
         flip_average_served=classifier.flip_average,
