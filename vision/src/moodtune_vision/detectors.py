@@ -230,7 +230,8 @@ class FirstFound:
 DetectorName = Literal["blazeface+mtcnn", "blazeface", "mtcnn", "haar"]
 DETECTORS: dict[DetectorName, Callable[[], FaceDetector]] = {
     # BlazeFace full range, then short range for a close-up, then MTCNN: the recall of the three
-    # at BlazeFace's speed on most photos (benchmarks/RESULTS.md, "Face detectors").
+    # at BlazeFace's speed on most photos (benchmarks/RESULTS.md, "Face detectors"), at the price
+    # of TensorFlow in the process (MTCNN runs on it).
     "blazeface+mtcnn": lambda: FirstFound(
         "blazeface+mtcnn", BlazeFaceDetector(), BlazeFaceDetector(SHORT_RANGE), MtcnnDetector()
     ),
@@ -238,7 +239,9 @@ DETECTORS: dict[DetectorName, Callable[[], FaceDetector]] = {
     "mtcnn": MtcnnDetector,
     "haar": HaarDetector,
 }
-DEFAULT_DETECTOR: DetectorName = "blazeface+mtcnn"
+# BlazeFace alone: as many faces as the chain on colour photos, and no TensorFlow in the service
+# (start-up in seconds, a quarter of the memory); the chain recovers grey and headless faces.
+DEFAULT_DETECTOR: DetectorName = "blazeface"
 
 
 def make_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
