@@ -1,10 +1,14 @@
 """Bounded queueing's arithmetic on a hand-driven clock (moodtune_service_kit.admission); the service's
 503s under a real burst are in tests/emotion/test_overload.py."""
 
+import socket
+
 import pytest
+from fastapi import FastAPI
 
 from moodtune_contracts.errors import Overloaded
-from moodtune_service_kit.admission import PRIOR_COST_S, Admission
+from moodtune_service_kit.admission import PRIOR_COST_S, Admission, AdmissionMiddleware
+from tests.fakes import serve_in_thread
 
 
 class Clock:
@@ -66,7 +70,8 @@ def test_beyond_the_bound_it_sheds_with_retry_after_and_counts_it() -> None:
     assert error.status_code == 503 and error.code == "overloaded"
     assert error.details["estimated_wait_s"] > 0.2 and error.details["max_wait_s"] == 0.2
     assert error.details["service"] == "emotion-service"
-    assert error.headers() == {"Retry-After": str(error.retry_after_s)} and error.retry_after_s >= 1
+    assert error.headers() == {"Retry-After": str(error.retry_after_s), "Connection": "close"}
+    assert error.retry_after_s >= 1
     assert shed == [1] and admission.in_flight == 5  # the refused image never entered
     big.__exit__(None, None, None)
     assert admission.in_flight == 0
@@ -101,3 +106,21 @@ def test_retry_after_grows_with_the_callers_refused_in_the_last_second_and_falls
     clock.now += 10  # a quiet while later (the work ahead unchanged), one refusal says 1 s again
     assert refused_after() == 1
     held.__exit__(None, None, None)
+
+
+def test_a_refused_request_gets_its_connection_closed_so_a_caller_back_later_opens_a_new_one() -> None:
+    """Over a real socket: the 503 says Connection: close and the server closes at once, instead of
+    keeping the connection until its keep-alive timeout, when a returning caller could meet a reset."""
+    admission = Admission(0.001, service="test")
+    admission.admit(images=50)  # busy: nothing more is admitted
+    app = FastAPI()
+    app.add_middleware(AdmissionMiddleware, admission=admission, paths=frozenset({"/work"}))
+    with serve_in_thread(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=3) as conn:
+            conn.sendall(b"POST /work HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello")
+            received = b""
+            while chunk := conn.recv(65536):  # b"" once the server has closed; a timeout fails
+                received += chunk
+    head = received.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 503") and b"connection: close" in head and b"retry-after:" in head

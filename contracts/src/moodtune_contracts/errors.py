@@ -72,7 +72,10 @@ class Overloaded(MoodtuneError):
         self.retry_after_s = retry_after_s
 
     def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
+        # Connection: close: a caller that honours Retry-After comes back after seconds, about when
+        # the server's keep-alive timeout closes an idle connection; reusing it then can meet a reset
+        # instead of an answer. Closed now, the caller comes back on a new connection.
+        return {"Retry-After": str(self.retry_after_s), "Connection": "close"}
 
 
 # Image errors: raised by the emotion-service (faces.py) and by the gateway, which has no OpenCV.
