@@ -72,6 +72,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.face_detectors --out benchmarks/results/face_detectors.json
 	$(BIN)/python -m benchmarks.photos --out benchmarks/results/photos.json
 	$(BIN)/python -m benchmarks.overload --out benchmarks/results/overload.json
+	$(BIN)/python -m benchmarks.runtimes --out benchmarks/results/runtimes.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
