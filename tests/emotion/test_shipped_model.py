@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from moodtune_vision.litert import LiteRTClassifier, cache_beside
 from moodtune_vision.views import average_mirrors, with_mirrors
 from support.faces import fer_samples
 from support.paths import REPO
@@ -49,10 +50,26 @@ def test_fer_crops_through_the_service_match_the_model_itself(default_service: s
     model = keras.models.load_model(MODEL)
     faces = np.stack([np.asarray(Image.open(io.BytesIO(jpeg)).convert("L")) for _, jpeg in samples])
     batch = faces.astype("float32")[..., None]
-    if json.loads(CARD.read_text())["flip_average"]:  # served with flip averaging (EMOTION_FLIP_AVERAGE=auto)
-        direct = average_mirrors(model.predict(with_mirrors(batch), verbose=0))
-    else:
-        direct = model.predict(batch, verbose=0)
+    runtime = httpx.get(f"{default_service}/v1/model", timeout=30).json()["runtime"]
+    # On a CPU the service serves the LiteRT file derived from the model: that file is "the model
+    # itself" to the last digit, and the .keras model to within its quantisation.
+    served_by = (
+        LiteRTClassifier(cache_beside(MODEL) / runtime["file"]) if runtime["runtime"] == "litert" else model
+    )
+    flip = json.loads(CARD.read_text())[
+        "flip_average"
+    ]  # served with flip averaging (EMOTION_FLIP_AVERAGE=auto)
+    keras_answers = (
+        average_mirrors(model.predict(with_mirrors(batch), verbose=0))
+        if flip
+        else model.predict(batch, verbose=0)
+    )
+    direct = (
+        average_mirrors(served_by.predict_on_batch(with_mirrors(batch)))
+        if flip
+        else served_by.predict_on_batch(batch)
+    )
+    np.testing.assert_allclose(direct, keras_answers, atol=0.05)
     correct = 0
     for (label, jpeg), expected in zip(samples, direct, strict=True):
         files = {"image": (f"{label}.jpg", jpeg, "image/jpeg")}
