@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from PIL import Image
@@ -181,6 +182,28 @@ def test_genre_picker_and_more_songs(browser: Any, stack: Stack, one_face: Path)
     assert len(set(titles)) == 20 and [li.text for li in all_of(driver, "#tracks li")][:10] == first
     assert all("pop" in m.text for m in all_of(driver, "#tracks .meta"))
     assert by_id(driver, "status").text == "10 more songs added."
+
+
+def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_pages(
+    browser: Any, stack: Stack, one_face: Path
+) -> None:
+    def titles(driver: Any) -> list[str]:
+        return [li.find_element("tag name", "div").text for li in all_of(driver, "#tracks li")]
+
+    driver = browser
+    submit_photo(driver, stack.gateway, one_face)
+    mood, first = by_id(driver, "emotion").text, titles(driver)
+    by_id(driver, "fresh").click()
+    _wait(driver, lambda d: len(titles(d)) == 10 and titles(d) != first)
+    fresh = titles(driver)
+    assert by_id(driver, "emotion").text == mood
+    by_id(driver, "more").click()
+    _wait(driver, lambda d: len(titles(d)) == 20)
+    assert titles(driver)[:10] == fresh and len(set(titles(driver))) == 20
+    urls = driver.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+    seeds = [parse_qs(urlparse(u).query).get("seed") for u in urls if urlparse(u).path == "/recommend"]
+    # The photo's own list has no seed; the fresh list draws one, and its next page keeps it.
+    assert seeds[-3] is None and seeds[-2] is not None and seeds[-1] == seeds[-2]
 
 
 def test_several_faces_the_user_picks_whose_mood_counts(browser: Any, stack: Stack, two_faces: Path) -> None:

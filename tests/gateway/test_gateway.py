@@ -336,13 +336,28 @@ def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
 
 
 def test_the_next_page_gives_the_next_songs(stack: Stack) -> None:
+    # The study's ranking is one popularity order over the whole cluster: page 2 is less popular.
     _, crop = fer_samples(per_class=1)[0]
-    first = recommend(stack.gateway, crop, face="whole", limit=5).json()
-    second = recommend(stack.gateway, crop, face="whole", limit=5, page=2).json()
+    first = recommend(stack.gateway, crop, face="whole", limit=5, ranking="study").json()
+    second = recommend(stack.gateway, crop, face="whole", limit=5, page=2, ranking="study").json()
     assert first["page"] == 1 and second["page"] == 2 and first["has_more"] is True
     first_ids = {t["id"] for t in first["tracks"]}
     assert len(second["tracks"]) == 5 and first_ids.isdisjoint(t["id"] for t in second["tracks"])
     assert min(t["popularity"] for t in first["tracks"]) >= max(t["popularity"] for t in second["tracks"])
+
+
+def test_the_next_page_of_the_mood_ranking_gives_the_next_songs_near_the_mood(stack: Stack) -> None:
+    # Each further song comes from a slightly wider pool, so page 2 may hold a song more popular than
+    # page 1's last; each page is most popular first, and no song comes twice.
+    _, crop = fer_samples(per_class=1)[0]
+    pages = [recommend(stack.gateway, crop, face="whole", limit=5, page=page).json() for page in (1, 2, 3)]
+    ids = [t["id"] for body in pages for t in body["tracks"]]
+    assert len(ids) == len(set(ids)) == 15 and all(body["has_more"] for body in pages)
+    target = pages[0]["explanation"]["target"]
+    for body in pages:
+        popularity = [t["popularity"] for t in body["tracks"]]
+        assert popularity == sorted(popularity, reverse=True)
+        assert all(abs(t["features"]["valence"] - target["valence"]) < 0.1 for t in body["tracks"])
 
 
 def test_cors_allows_only_the_configured_origins(stack: Stack) -> None:
@@ -444,3 +459,47 @@ def test_genres_lists_the_catalogs_genres(stack: Stack) -> None:
     assert listing["genres"] == sorted(listing["genres"]) and len(set(listing["genres"])) == len(
         listing["genres"]
     )
+
+
+def test_recommend_passes_the_ranking_the_seed_and_the_non_music_choice_on(stack: Stack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    body = recommend(stack.gateway, crop, limit=5, ranking="study", seed=5, include_non_music="false").json()
+    explanation = body["explanation"]
+    assert explanation["ranking"] == "study" and explanation["seed"] == 5
+    assert explanation["non_music_left_out"] is True and explanation["pool"] is None
+    direct = httpx.post(
+        f"{stack.recommender}/v1/recommendations",
+        json={"probabilities": body["probabilities"], "limit": 5, "ranking": "study", "seed": 5},
+        timeout=30,
+    ).json()
+    # Left out by default for the mood ranking, kept by default for the study's: the gateway passed
+    # `false` on, or the two lists could differ.
+    assert direct["explanation"]["non_music_left_out"] is False
+    mood = recommend(stack.gateway, crop, limit=5, seed=5).json()
+    assert mood["explanation"]["ranking"] == "mood" and mood["explanation"]["pool"]["size"] > 0
+    assert [t["id"] for t in mood["tracks"]] != [t["id"] for t in body["tracks"]]
+
+
+def test_songs_for_the_same_mood_and_seed_are_the_same_and_another_seed_gives_others(stack: Stack) -> None:
+    mood = {"happy": 0.6, "neutral": 0.3, "sad": 0.1}
+
+    def songs(**options: object) -> list[str]:
+        response = httpx.post(f"{stack.gateway}/songs", json={"probabilities": mood, "limit": 10, **options})
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()["tracks"]]
+
+    direct = httpx.post(
+        f"{stack.recommender}/v1/recommendations", json={"probabilities": mood, "limit": 10, "seed": 8}
+    ).json()
+    assert songs(seed=8) == songs(seed=8) == [t["id"] for t in direct["tracks"]]
+    assert songs(seed=9) != songs(seed=8) != songs()
+    assert songs(ranking="study") != songs()
+
+
+@pytest.mark.parametrize("options", [{"seed": -1}, {"ranking": "random"}])
+def test_a_bad_seed_or_ranking_is_a_422(stack: Stack, options: dict[str, object]) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    response = recommend(stack.gateway, crop, **options)  # type: ignore[arg-type]
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
+    songs = httpx.post(f"{stack.gateway}/songs", json={"probabilities": {"sad": 1.0}, **options})
+    assert songs.status_code == 422 and songs.json()["error"]["code"] == "invalid_request"

@@ -60,6 +60,8 @@ async def songs_for(
     *,
     probabilities: dict[str, float],
     policy: str,
+    ranking: str,
+    seed: int | None,
     limit: int,
     page: int,
     filters: TrackFilters,
@@ -69,8 +71,10 @@ async def songs_for(
     body: dict[str, Any] = {
         "probabilities": probabilities,
         "policy": policy,
+        "ranking": ranking,
         "limit": limit,
         "page": page,
+        **({"seed": seed} if seed is not None else {}),
         **filters.model_dump(exclude_defaults=True),
     }
     songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
@@ -98,6 +102,8 @@ async def recommend_for_image(
     face_number: int,
     group: bool,
     policy: str,
+    ranking: str,
+    seed: int | None,
     limit: int,
     page: int,
     filters: TrackFilters,
@@ -125,6 +131,8 @@ async def recommend_for_image(
     songs = await songs_for(
         probabilities=probabilities,
         policy=policy,
+        ranking=ranking,
+        seed=seed,
         limit=limit,
         page=page,
         filters=filters,

@@ -5,8 +5,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from moodtune_contracts.analysis import Box, ModelInfo
-from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import EmotionName, Explanation, Track, TrackFilters
+from moodtune_contracts.mood import Policy, Ranking
+from moodtune_contracts.recommendations import (
+    RANKING_DESCRIPTION,
+    SEED_DESCRIPTION,
+    SEED_MAX,
+    EmotionName,
+    Explanation,
+    Track,
+    TrackFilters,
+)
 
 
 class DetectedFace(BaseModel):
@@ -68,6 +76,8 @@ class SongsRequest(TrackFilters):
 
     probabilities: dict[EmotionName, float] = Field(description="all 7 emotions, summing to 1")
     policy: Policy = Policy.MATCH
+    ranking: Ranking = Field(Ranking.MOOD, description=RANKING_DESCRIPTION)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description=SEED_DESCRIPTION)
     group: bool = Field(False, description="the mood is a group's (only the wording of `why` changes)")
     limit: int = Field(20, ge=1, le=100)
     page: int = Field(1, ge=1, le=100)

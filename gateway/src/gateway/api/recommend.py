@@ -11,8 +11,14 @@ from gateway.recommend import read_moods, recommend_for_image, songs_for
 from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import ErrorResponse, InvalidInput
-from moodtune_contracts.mood import Policy
-from moodtune_contracts.recommendations import GenreListing, TrackFilters
+from moodtune_contracts.mood import Policy, Ranking
+from moodtune_contracts.recommendations import (
+    RANKING_DESCRIPTION,
+    SEED_DESCRIPTION,
+    SEED_MAX,
+    GenreListing,
+    TrackFilters,
+)
 from moodtune_service_kit.errors import RETRY_AFTER_HEADERS
 
 router = APIRouter(tags=["recommend"], dependencies=[Depends(request_budget)])
@@ -58,7 +64,8 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
     description="Finds the faces, classifies each one's emotion (7 FER2013 classes) and returns tracks from "
     "the Spotify catalog for the mood of the largest face (or the face `face_number` names, or with "
     "`group=true` the group's: the faces' probabilities blended, each weighted by its share of the "
-    "faces' box area), ranked by popularity, with the reasons in plain words and in numbers.",
+    "faces' box area): by default the tracks nearest that mood, most popular first (`ranking=study`: the "
+    "whole cluster by popularity), with the reasons in plain words and in numbers.",
 )
 async def recommend(
     upstreams: UpstreamsDep,
@@ -67,6 +74,8 @@ async def recommend(
     policy: Annotated[
         Policy, Query(description="`match` the mood, or `uplift` a negative one")
     ] = Policy.MATCH,
+    ranking: Annotated[Ranking, Query(description=RANKING_DESCRIPTION)] = Ranking.MOOD,
+    seed: Annotated[int | None, Query(ge=0, le=SEED_MAX, description=SEED_DESCRIPTION)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     page: Annotated[int, Query(ge=1, le=100, description="the next songs: page 2 follows page 1")] = 1,
     face: Annotated[
@@ -83,6 +92,9 @@ async def recommend(
     min_popularity: Annotated[int, Query(ge=0, le=100)] = 0,
     year_from: Annotated[int | None, Query(ge=1800, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1800, le=2100)] = None,
+    include_non_music: Annotated[
+        bool | None, Query(description=TrackFilters.model_fields["include_non_music"].description)
+    ] = None,
 ) -> Recommendation:
     if group and face_number != 1:
         raise InvalidInput(
@@ -96,6 +108,7 @@ async def recommend(
             min_popularity=min_popularity,
             year_from=year_from,
             year_to=year_to,
+            include_non_music=include_non_music,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -110,6 +123,8 @@ async def recommend(
         face_number=face_number,
         group=group,
         policy=policy.value,
+        ranking=ranking.value,
+        seed=seed,
         limit=limit,
         page=page,
         filters=filters,
@@ -153,13 +168,15 @@ async def moods(
     responses={k: v for k, v in RECOMMEND_ERRORS.items() if k not in (413, 415)},
     summary="Songs for a mood you already have (e.g. smoothed over live frames)",
     description="The second half of `/recommend`: a probability vector over the 7 emotions in, tracks "
-    "ranked by popularity and the reasons out.",
+    "(the nearest the mood, most popular first) and the reasons out.",
 )
 async def songs(body: SongsRequest, upstreams: UpstreamsDep) -> Songs:
     filters = TrackFilters.model_validate(body.model_dump(include=set(TrackFilters.model_fields)))
     return await songs_for(
         probabilities={str(k): v for k, v in body.probabilities.items()},
         policy=body.policy.value,
+        ranking=body.ranking.value,
+        seed=body.seed,
         limit=body.limit,
         page=body.page,
         filters=filters,

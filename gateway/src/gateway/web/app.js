@@ -11,6 +11,7 @@ const state = {
   photo: null, // the Blob last chosen or taken
   choice: { face_number: 1 }, // whose mood counts: { face_number: n } or { group: true }
   page: 1,
+  seed: null, // null: the mood's own list; a number: a fresh list for the same mood ("Different songs")
   tracks: [], // the songs shown, in order (for "Save as a Spotify playlist")
   config: { spotify_client_id: null, spotify_accounts_url: null },
 };
@@ -171,7 +172,14 @@ function renderSongs(songs, append) {
   }
   state.page = songs.page;
   $("more").hidden = !songs.has_more;
+  $("fresh").hidden = false;
   $("save-result").textContent = "";
+}
+
+// A fresh list for the same mood: the recommender draws from the half of the catalog a seed picks,
+// and answers the same seed with the same list (so "More songs" pages it).
+function newSeed() {
+  return crypto.getRandomValues(new Uint32Array(1))[0] & 0x7fffffff;
 }
 
 function filterParams() {
@@ -185,23 +193,26 @@ function policy() {
   return document.querySelector("input[name=policy]:checked").value;
 }
 
-async function recommend({ page = 1 } = {}) {
+async function recommend({ page = 1, fresh = false } = {}) {
   clearMessages();
   stopLive();
   if (!state.photo) {
     showError("Choose a photo or take one with the webcam first.");
     return;
   }
+  if (page === 1) state.seed = fresh ? newSeed() : null;
   const params = filterParams();
   params.set("policy", policy());
   params.set("limit", String(LIMIT));
   params.set("page", String(page));
+  if (state.seed !== null) params.set("seed", String(state.seed));
   for (const [key, value] of Object.entries(state.choice)) params.set(key, String(value));
   const body = new FormData();
   body.append("image", state.photo, state.photo.name || "photo.jpg");
   $("submit").disabled = true;
   $("more").disabled = true;
-  $("status").textContent = page > 1 ? "Finding more songs…" : "Reading your face…";
+  $("fresh").disabled = true;
+  $("status").textContent = page > 1 ? "Finding more songs…" : fresh ? "Finding different songs…" : "Reading your face…";
   try {
     const response = await fetch(`/recommend?${params}`, { method: "POST", body });
     if (!response.ok) {
@@ -227,6 +238,7 @@ async function recommend({ page = 1 } = {}) {
   } finally {
     $("submit").disabled = false;
     $("more").disabled = false;
+    $("fresh").disabled = false;
   }
 }
 
@@ -303,30 +315,35 @@ async function liveTick(video) {
     const mood = argmax(live.smoothed);
     $("live-status").textContent = `Live: ${live.frames} frames read; mood smoothed over the last few.`;
     if (mood === live.shownFor) return; // songs change only when the smoothed mood does
-    const total = Object.values(live.smoothed).reduce((a, b) => a + b, 0);
-    const probabilities = Object.fromEntries(Object.entries(live.smoothed).map(([e, p]) => [e, p / total]));
-    const songs = await fetch("/songs", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ probabilities, policy: policy(), limit: LIMIT, genres: filterParams().getAll("genres") }),
-    });
-    if (!songs.ok) {
-      showError(await errorMessage(songs));
-      return;
-    }
-    const result = await songs.json();
-    live.shownFor = mood;
-    renderMood(result, "You look");
-    $("faces").hidden = true;
-    renderSongs(result, false);
-    $("more").hidden = true; // "more songs" pages a photo; live mode refreshes by itself
-    $("results").hidden = false;
-    $("status").textContent = `You look ${result.mood}. ${result.tracks.length} songs for you.`;
+    await liveSongs(mood);
   } catch (err) {
     $("live-status").textContent = "Live: Moodtune could not be reached; still trying.";
   } finally {
     live.busy = false;
   }
+}
+
+// Each list live mode shows is a fresh one (a new seed), so a mood that comes back brings new songs.
+async function liveSongs(mood) {
+  const total = Object.values(live.smoothed).reduce((a, b) => a + b, 0);
+  const probabilities = Object.fromEntries(Object.entries(live.smoothed).map(([e, p]) => [e, p / total]));
+  const songs = await fetch("/songs", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ probabilities, policy: policy(), seed: newSeed(), limit: LIMIT, genres: filterParams().getAll("genres") }),
+  });
+  if (!songs.ok) {
+    showError(await errorMessage(songs));
+    return;
+  }
+  const result = await songs.json();
+  live.shownFor = mood;
+  renderMood(result, "You look");
+  $("faces").hidden = true;
+  renderSongs(result, false);
+  $("more").hidden = true; // "more songs" pages a photo; live mode refreshes by itself
+  $("results").hidden = false;
+  $("status").textContent = `You look ${result.mood}. ${result.tracks.length} songs for you.`;
 }
 
 async function startLive() {
@@ -451,6 +468,18 @@ $("form").addEventListener("submit", (event) => {
   recommend();
 });
 $("more").addEventListener("click", () => recommend({ page: state.page + 1 }));
+$("fresh").addEventListener("click", async () => {
+  if (live.timer === null) return recommend({ fresh: true });
+  if (live.busy || !live.smoothed) return; // a frame is being read: its answer comes first
+  live.busy = true;
+  try {
+    await liveSongs(argmax(live.smoothed));
+  } catch (err) {
+    showError("Moodtune could not be reached. Check your connection and try again.");
+  } finally {
+    live.busy = false;
+  }
+});
 // Changing what the music should do, or the genre, re-runs with the same photo.
 for (const input of [...document.querySelectorAll("input[name=policy]"), $("genre")]) {
   input.addEventListener("change", () => { if (state.photo && !$("results").hidden && live.timer === null) recommend(); });
