@@ -63,11 +63,13 @@ catalog: venv
 	$(NEED_SPOTIFY)
 	$(BIN)/python -m training.catalog build --input $(SPOTIFY_CSV) --out artifacts/catalog --name spotify-tracks-114k
 
-# Speed and memory, written to benchmarks/results/*.json (read with benchmarks/RESULTS.md).
+# Speed, memory and what the songs are like, written to benchmarks/results/*.json (read with
+# benchmarks/RESULTS.md). The recommendations benchmark reads FER2013's PublicTest faces (README, Data sets).
 bench: venv
 	$(NEED_SPOTIFY)
 	mkdir -p benchmarks/results
 	$(BIN)/python -m benchmarks.recommender --spotify-csv $(SPOTIFY_CSV) --out benchmarks/results/recommender.json
+	$(BIN)/python -m benchmarks.recommendations --out benchmarks/results/recommendations.json
 	$(BIN)/python -m benchmarks.emotion --out benchmarks/results/emotion.json
 	$(BIN)/python -m benchmarks.face_detectors --out benchmarks/results/face_detectors.json
 	$(BIN)/python -m benchmarks.photos --out benchmarks/results/photos.json

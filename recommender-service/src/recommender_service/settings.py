@@ -25,16 +25,16 @@ class Settings(ServiceSettings):
     )
     max_depth: int = Field(2000, ge=100, description="deepest track position paging may reach")
     pool_size: int = Field(
-        60,
+        50,
         ge=1,
         description="ranking=mood: the first song is the most popular of this many tracks nearest the mood's "
         "target, for a face that reads every emotion alike",
     )
     pool_size_sure: int = Field(
-        30, ge=1, description="the same for a face reading one emotion at probability 1 (linear in between)"
+        25, ge=1, description="the same for a face reading one emotion at probability 1 (linear in between)"
     )
     pool_growth: int = Field(
-        3, ge=0, description="each further song comes from a pool this many tracks wider"
+        2, ge=0, description="each further song comes from a pool this many tracks wider"
     )
 
     @model_validator(mode="after")
