@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from training.emotion.paired import compare
+from training.emotion.paired import PairedComparison, PairedDifference, compare
 
 
 def test_the_paired_accuracy_difference_and_its_standard_error_are_exact() -> None:
@@ -36,3 +36,31 @@ def test_higher_accuracy_with_a_lower_macro_f1_is_not_better() -> None:
 def test_the_models_must_have_read_the_same_faces() -> None:
     with pytest.raises(ValueError, match="same faces"):
         compare(np.zeros(5, int), np.zeros(5, int), np.zeros(4, int))
+
+
+def comparison(accuracy: tuple[float, float], macro_f1: tuple[float, float]) -> PairedComparison:
+    """Differences and standard errors as given (candidate minus shipped)."""
+    return PairedComparison(
+        n=3589,
+        accuracy=PairedDifference(
+            candidate=0.6, shipped=0.6 - accuracy[0], difference=accuracy[0], standard_error=accuracy[1]
+        ),
+        macro_f1=PairedDifference(
+            candidate=0.5, shipped=0.5 - macro_f1[0], difference=macro_f1[0], standard_error=macro_f1[1]
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "macro_f1", "ships"),
+    [
+        ((0.008, 0.005), (-0.002, 0.004), True),  # a clear gain, a loss within its error
+        ((-0.003, 0.005), (0.010, 0.004), True),  # the other way round (focal loss's kind of result)
+        ((0.003, 0.005), (0.002, 0.004), False),  # higher on both, but neither beyond its error
+        ((0.008, 0.005), (-0.006, 0.004), False),  # a gain, and a clear loss
+    ],
+)
+def test_one_clear_gain_and_no_clear_loss_ships(
+    accuracy: tuple[float, float], macro_f1: tuple[float, float], ships: bool
+) -> None:
+    assert comparison(accuracy, macro_f1).candidate_better is ships

@@ -2,8 +2,9 @@
 
 Paired, because both models read the same 3,589 PublicTest faces: the standard error of the
 difference is far smaller than either accuracy's own (~0.8 points), since most faces are read
-right (or wrong) by both. The ship rule: a candidate ships only when **both** its accuracy and
-its macro-F1 are higher than the shipped model's, as served.
+right (or wrong) by both. The ship rule, as served: a candidate ships when one of accuracy and
+macro-F1 is higher than the shipped model's by more than its standard error and the other is not
+lower by more than its standard error (a clear gain on one, no clear loss on the other).
 """
 
 from dataclasses import asdict, dataclass
@@ -32,8 +33,11 @@ class PairedComparison:
 
     @property
     def candidate_better(self) -> bool:
-        """The ship rule: higher on both accuracy and macro-F1."""
-        return self.accuracy.difference > 0 and self.macro_f1.difference > 0
+        """The ship rule: one clearly higher (by more than its standard error), neither clearly lower."""
+        scores = (self.accuracy, self.macro_f1)
+        gain = any(d.difference > d.standard_error for d in scores)
+        no_loss = all(d.difference >= -d.standard_error for d in scores)
+        return gain and no_loss
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "candidate_better": self.candidate_better}
