@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fill .gpu/ (ignored by git) with what scripts/train_emotion_gpu.sh needs on the GPU machine:
 # the wheels its image lacks, at the versions uv.lock pins, for its Python 3.12, and the FER2013
-# tarball. Then say how big the tree that travels will be (the device tool's limit: 64 MiB).
+# tarball. Then say how big the checkout with .gpu/ is, to copy to the GPU host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU_DIR="${MOODTUNE_GPU_DIR:-.gpu}"

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# The GPU route of the accuracy work (issue 25): the ResNet50V2 from scratch in ONE device call of
-# at most 540 s wall time, PublicTest evaluated (one pass and flip averaging, per class) and the
-# weights written to $OUT in parts. training/RESULTS.md ("The GPU route") has the arithmetic.
+# Train the ResNet50V2 from scratch on a machine with a GPU (JAX, bfloat16, 96 px), evaluate it on
+# PublicTest (one pass and flip averaging, per class) and write the exported model to $OUT in parts
+# of at most 15 MiB with its card, log and history. training/RESULTS.md ("The GPU route") has the
+# recipe and its arithmetic.
 #
-# Here, once:   scripts/prepare_gpu_run.sh      (wheels + the FER2013 tarball into .gpu/, ignored)
-# The call:     move artifacts/emotion/model.keras aside (the tree that travels must stay under
-#               64 MiB), then device run, carry [".gpu"], timeout_s 560, command:
-#                 scripts/train_emotion_gpu.sh
-#               and put the model back.
-# Back here:    .venv/bin/python -m training.emotion unshard --parts FILES_AT --run RUN
-#               then `versus`, `ship`, `peers`, `speed` as for a CPU run (README, Training).
+# Once, on any machine:  scripts/prepare_gpu_run.sh   (the wheels a JAX-only GPU image lacks and the
+#                        FER2013 tarball, into .gpu/; copy the checkout with .gpu/ to the GPU host)
+# On the GPU host:       OUT=/some/folder scripts/train_emotion_gpu.sh
+# Back here:             .venv/bin/python -m training.emotion unshard --parts /some/folder --run RUN
+#                        then `versus`, `ship`, `views`, `litert`, `speed` as for a CPU run (README,
+#                        Training). The shipped model.keras is not needed on the GPU host.
 #
 # Every setting is an environment variable, so the CPU dry run in `make test`
 # (tests/training/test_gpu_route.py) runs exactly this script with tiny ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
-OUT="${OUT:?set OUT: where the parts go (the device tool sets it)}"
+OUT="${OUT:?set OUT: the folder the exported parts go to}"
 GPU_DIR="${MOODTUNE_GPU_DIR:-.gpu}"
 DATA="${MOODTUNE_FER:-$GPU_DIR/fer2013-train-val.tar.gz}"
 RUN="${MOODTUNE_RUN:-/tmp/moodtune-gpu-run}"
@@ -28,7 +28,7 @@ LEARNING_RATE="${MOODTUNE_GPU_LEARNING_RATE:-0.2}"
 WARMUP="${MOODTUNE_GPU_WARMUP_EPOCHS:-3}"
 MIXUP="${MOODTUNE_GPU_MIXUP:-0}"
 # A guard, not the plan: training stops after the epoch that crosses it, so the export and the
-# parts still make it back inside the call (the schedule is sized to end well before it).
+# parts are still written inside a bounded session (the schedule is sized to end well before it).
 MAX_MINUTES="${MOODTUNE_GPU_MAX_MINUTES:-5.5}"
 EXTRA=()
 [ -n "${MOODTUNE_GPU_LIMIT_TRAIN:-}" ] && EXTRA+=(--limit-train "$MOODTUNE_GPU_LIMIT_TRAIN")
