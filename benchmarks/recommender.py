@@ -103,6 +103,7 @@ def synthetic_table(n: int, manifest_genres: list[str], seed: int = 0) -> pa.Tab
         "duration_ms": pa.array(rng.integers(60_000, 400_000, n).astype(np.int32)),
         **{f: pa.array(rng.random(n, dtype=np.float32)) for f in AUDIO_FEATURES},
         "cluster": pa.array(rng.integers(0, 5, n).astype(np.int8)),
+        "non_music": pa.nulls(n, pa.string()),
     }
     return pa.table(columns)
 
