@@ -12,7 +12,7 @@ from support.paths import REPO
 from support.tiny_runs import tiny_config, tiny_data
 from training.emotion.__main__ import main
 from training.emotion.config import TrainConfig, recipe_for, with_augmentation, with_overrides
-from training.emotion.schedule import CHECKPOINT_STATE, Schedule, record, shipped_version, start_args
+from training.emotion.schedule import CHECKPOINT_STATE, Schedule, plot, record, shipped_version, start_args
 from training.emotion.train import HISTORY, learning_rate_at, train
 
 SHIPPED = REPO / "artifacts" / "emotion" / "model.keras"
@@ -49,9 +49,32 @@ def test_the_checkpoint_here_resumes_unless_the_committed_schedule_is_further(tm
 
 def test_record_takes_the_epoch_the_learning_rate_and_the_shipped_version(tmp_path: Path) -> None:
     checkpoint_at(tmp_path, 14)
-    (tmp_path / HISTORY).write_text("epoch,accuracy,learning_rate\n12,0.6,0.0231\n13,0.61,0.0229\n")
-    recorded = record(schedule(epoch_reached=12), tmp_path, SHIPPED)
+    (tmp_path / HISTORY).write_text(
+        "epoch,accuracy,learning_rate,seconds,val_accuracy\n12,0.6,0.0231,600.2,0.58\n13,0.61,0.0229,610.9,0.59\n"
+    )
+    earlier = {
+        "epoch": 13,
+        "public_test_one_pass": 0.5,
+        "train_augmented": 0.5,
+        "learning_rate": 0.023,
+        "seconds": 300,
+        "machine": "another machine",
+    }
+    recorded = record(schedule(epoch_reached=12, curve=[earlier]), tmp_path, SHIPPED, machine="here")
     assert (recorded.epoch_reached, recorded.learning_rate) == (14, 0.0229)
+    # The curve keeps what another machine recorded and adds this one's epochs, in order.
+    assert [row["epoch"] for row in recorded.curve] == [13, 14]
+    assert recorded.curve[0] == earlier
+    assert recorded.curve[1] == {
+        "epoch": 14,
+        "public_test_one_pass": 0.59,
+        "train_augmented": 0.61,
+        "learning_rate": 0.0229,
+        "seconds": 611,
+        "machine": "here",
+    }
+    plot(recorded, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 1000
     assert recorded.continues_from == shipped_version(SHIPPED)
     assert recorded.continues_from.startswith("resnet50v2@")
 

@@ -478,8 +478,17 @@ def main(argv: list[str] | None = None) -> int:
         schedule = Schedule.load(args.file)
         run = args.runs / schedule.name
         if args.action == "record":
-            record(schedule, run, args.shipped).save(args.file)
-            print(args.file.read_text(), end="")
+            from training.emotion.schedule import plot
+            from training.emotion.speed import cpu_name
+
+            flags = schedule.train_args
+            precision = flags[flags.index("--precision") + 1] if "--precision" in flags else "auto"
+            machine = f"{cpu_name()}, {os.cpu_count()} CPUs, {precision}"
+            recorded = record(schedule, run, args.shipped, machine=machine)
+            recorded.save(args.file)
+            plot(recorded, args.file.with_suffix(".png"))
+            reached = f"epoch {recorded.epoch_reached} of {recorded.epochs}"
+            print(f"{args.file}: {reached}, learning rate {recorded.learning_rate}")
             return 0
         print("\n".join([*schedule.train_args, "--epochs", str(schedule.epochs), "--out", str(run)]))
         print("\n".join(start_args(schedule, run, args.shipped)))

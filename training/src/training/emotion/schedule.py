@@ -8,6 +8,7 @@ rate. Where the checkpoint is there, the run resumes from it; where it is gone, 
 the shipped weights at the recorded epoch, so the learning rate goes on from where it was.
 """
 
+import csv
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ class Schedule:
     continues_from: str = ""  # the shipped model a machine without the checkpoint starts from
     updated: str = ""
     notes: list[str] = field(default_factory=list)
+    # One row an epoch over every machine: PublicTest one pass, the augmented Training split as
+    # fit saw it, the learning rate at the epoch's end, seconds, and the machine and precision.
+    curve: list[dict[str, object]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> "Schedule":
@@ -60,22 +64,61 @@ def shipped_version(shipped: Path) -> str:
     return ModelCard.model_validate_json(card_path(shipped).read_bytes()).version
 
 
-def record(schedule: Schedule, run: Path, shipped: Path) -> Schedule:
-    """The schedule's state after the run's last finished epoch (its checkpoint's state and log)."""
+def record(schedule: Schedule, run: Path, shipped: Path, *, machine: str = "") -> Schedule:
+    """The schedule's state after the run's last finished epoch (its checkpoint's state and log),
+    its curve extended by the epochs this machine trained."""
     epoch = local_epoch(run)
     if epoch < schedule.epoch_reached:
         raise ValueError(f"{run} holds epoch {epoch}, behind the recorded {schedule.epoch_reached}")
     learning_rate = schedule.learning_rate
+    curve = {int(str(row["epoch"])): row for row in schedule.curve}
     history = run / "history.csv"
     if history.exists():
-        rows = history.read_text().strip().splitlines()
-        header = rows[0].split(",")
-        if "learning_rate" in header and len(rows) > 1:
-            learning_rate = float(rows[-1].split(",")[header.index("learning_rate")])
+        with history.open() as f:
+            for row in csv.DictReader(f):
+                number = int(row["epoch"]) + 1  # Keras counts from 0
+                if number in curve:
+                    continue  # recorded before, perhaps on another machine: keep its row
+                curve[number] = {
+                    "epoch": number,
+                    "public_test_one_pass": round(float(row["val_accuracy"]), 4),
+                    "train_augmented": round(float(row["accuracy"]), 4),
+                    "learning_rate": round(float(row.get("learning_rate") or "nan"), 5),
+                    "seconds": round(float(row.get("seconds") or "nan")),
+                    "machine": machine,
+                }
+                learning_rate = float(row.get("learning_rate") or "nan")
     return replace(
         schedule,
         epoch_reached=epoch,
         learning_rate=learning_rate,
         continues_from=shipped_version(shipped),
         updated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        curve=[curve[n] for n in sorted(curve)],
     )
+
+
+def plot(schedule: Schedule, path: Path) -> None:
+    """PublicTest (one pass) and the augmented Training split by epoch, the learning rate beside."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless
+    import matplotlib.pyplot as plt
+
+    epochs = [int(str(row["epoch"])) for row in schedule.curve]
+    fig, acc = plt.subplots(figsize=(8, 4))
+    for key, label in (
+        ("public_test_one_pass", "PublicTest, one pass"),
+        ("train_augmented", "Training (augmented)"),
+    ):
+        acc.plot(epochs, [float(str(row[key])) for row in schedule.curve], marker="o", label=label)
+    acc.set(xlabel="epoch", ylabel="accuracy", xlim=(0, schedule.epochs), title=f"{schedule.name}")
+    rate = acc.twinx()
+    rate.plot(
+        epochs, [float(str(row["learning_rate"])) for row in schedule.curve], color="grey", linestyle=":"
+    )
+    rate.set_ylabel("learning rate (dotted)")
+    acc.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
