@@ -4,14 +4,16 @@ Keras does, and refused (Keras serves instead, loudly) where the card does not v
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from emotion_service.classifier import EmotionClassifier, gpu_present
 from emotion_service.errors import ModelError
-from moodtune_contracts.model_card import ModelCard, card_path
+from moodtune_contracts.model_card import LiteRTVariant, ModelCard, card_path
 from moodtune_vision.litert import cache_beside, derived_path, file_sha256
 
 
@@ -65,16 +67,25 @@ def test_a_card_without_a_litert_measurement_falls_back_to_keras_loudly(
         EmotionClassifier.load(model, runtime="litert")
 
 
+def with_variants_changed(
+    small_model: Path, folder: Path, change: Callable[[LiteRTVariant], dict[str, Any]]
+) -> Path:
+    """The test model with every LiteRT variant on its card changed as `change` says."""
+    card = ModelCard.model_validate_json(card_path(small_model).read_bytes())
+    assert card.litert is not None
+    variants = [v.model_copy(update=change(v)) for v in card.litert.variants]
+    return copy_with_card(small_model, folder, litert=card.litert.model_copy(update={"variants": variants}))
+
+
 def test_a_litert_file_reading_more_than_a_fifth_of_a_point_lower_is_refused(
     small_model: Path, tmp_path: Path
 ) -> None:
-    card = ModelCard.model_validate_json(card_path(small_model).read_bytes())
-    assert card.litert is not None
-    worse = [
-        v.model_copy(update={"val": v.val.model_copy(update={"accuracy": card.metrics.val.accuracy - 0.003})})
-        for v in card.litert.variants
-    ]
-    model = copy_with_card(small_model, tmp_path, litert=card.litert.model_copy(update={"variants": worse}))
+    keras_accuracy = ModelCard.model_validate_json(card_path(small_model).read_bytes()).metrics.val.accuracy
+    model = with_variants_changed(
+        small_model,
+        tmp_path,
+        lambda v: {"val": v.val.model_copy(update={"accuracy": keras_accuracy - 0.003})},
+    )
     served = EmotionClassifier.load(model)
     assert served.runtime.runtime == "keras" and "0.30 points below Keras" in served.runtime.reason
     with pytest.raises(ModelError, match="points below Keras"):
@@ -84,10 +95,7 @@ def test_a_litert_file_reading_more_than_a_fifth_of_a_point_lower_is_refused(
 def test_a_derived_file_that_is_not_the_one_the_card_measured_is_refused(
     small_model: Path, tmp_path: Path
 ) -> None:
-    card = ModelCard.model_validate_json(card_path(small_model).read_bytes())
-    assert card.litert is not None
-    other = [v.model_copy(update={"sha256": "0" * 64}) for v in card.litert.variants]
-    model = copy_with_card(small_model, tmp_path, litert=card.litert.model_copy(update={"variants": other}))
+    model = with_variants_changed(small_model, tmp_path, lambda _: {"sha256": "0" * 64})
     served = EmotionClassifier.load(model)
     assert served.runtime.runtime == "keras" and "not the file the card measured" in served.runtime.reason
 

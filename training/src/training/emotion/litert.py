@@ -4,9 +4,7 @@ within MAX_ACCURACY_LOSS of the Keras model's is the one a CPU serves."""
 
 import logging
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ from moodtune_vision.litert import LITERT_PRECISIONS, LiteRTClassifier, LiteRTPr
 from training.emotion.data import load_fer
 from training.emotion.evaluate import metrics, predict
 from training.emotion.export import write_card
-from training.emotion.speed import cpu_name
+from training.emotion.speed import cpu_name, median_call_ms
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +29,7 @@ TIMED_BATCHES = (1, 2)  # one face, and one face with its mirror (flip averaging
 def time_calls(classifier: LiteRTClassifier, *, faces: int, calls: int) -> float:
     """Median ms of `calls` calls of `faces` faces, after warm-up."""
     batch = np.random.default_rng(0).integers(0, 256, (faces, FACE_SIZE, FACE_SIZE, 1)).astype(np.float32)
-    for _ in range(5):
-        classifier.predict_on_batch(batch)
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        classifier.predict_on_batch(batch)
-        samples.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(samples), 2)
+    return median_call_ms(lambda: classifier.predict_on_batch(batch), calls=calls, warm_up=5)
 
 
 def measure_variant(

@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -28,6 +29,18 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def median_call_ms(call: Callable[[], object], *, calls: int, warm_up: int = 0) -> float:
+    """Median ms of `calls` timed calls, after `warm_up` untimed ones."""
+    for _ in range(warm_up):
+        call()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
 def measure(model: keras.Model, *, calls: int) -> ServingSpeed:
     """p50 of `calls` batch-1 forward passes after warm-up, and faces/s in batches of 32."""
     rng = np.random.default_rng(0)
@@ -35,11 +48,7 @@ def measure(model: keras.Model, *, calls: int) -> ServingSpeed:
     many = rng.integers(0, 256, (32, FACE_SIZE, FACE_SIZE, 1)).astype(np.float32)
     for batch in (one, many, one):  # trace both shapes first
         model.predict_on_batch(batch)
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        model.predict_on_batch(one)
-        times.append((time.perf_counter() - started) * 1000)
+    batch_1_ms = median_call_ms(lambda: model.predict_on_batch(one), calls=calls)
     started = time.perf_counter()
     rounds = max(3, calls // 20)
     for _ in range(rounds):
@@ -47,7 +56,7 @@ def measure(model: keras.Model, *, calls: int) -> ServingSpeed:
     faces_per_s = rounds * 32 / (time.perf_counter() - started)
     return ServingSpeed(
         machine=f"{cpu_name()}, {os.cpu_count()} CPUs ({keras.backend.backend()})",
-        batch_1_ms_p50=round(statistics.median(times), 2),
+        batch_1_ms_p50=batch_1_ms,
         batch_32_faces_per_s=round(faces_per_s, 1),
         precision=keras.mixed_precision.global_policy().name,
     )
