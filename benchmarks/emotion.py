@@ -1,6 +1,6 @@
 """Emotion-service benchmark: the bare model, detection, and the service over HTTP.
 
-Run with `make bench`; writes JSON to --out. Targets (issue 4, 2-core CPU): single-request p50
+Run with `make bench`; writes JSON to --out. Targets (2-core CPU): single-request p50
 <= 1.15 x (bare forward at batch 1 + detection); throughput at 32 clients >= 0.8 x the bare model's
 batched throughput.
 

@@ -9,7 +9,7 @@ and errors other than the 503, and who shed (the gateway bounds the photos it ha
 emotion-service its own queue). Then, in the same run, 128 clients with both bounds effectively
 off, to show what they buy.
 
-Goals (issue 26, 2 cores): at 128 clients served/s >= 0.9 x the 8-client figure, p99 of the served
+Goals (2 cores): at 128 clients served/s >= 0.9 x the 8-client figure, p99 of the served
 <= 2 x the configured wait, and no errors but 503 `overloaded`.
 
 Run: `python -m benchmarks.overload --out benchmarks/results/overload.json` (in `make bench`).

@@ -1,6 +1,6 @@
 """Recommender benchmark: catalog build time, query latency in-process and over HTTP, and a 10M catalog.
 
-Run with `make bench`; writes JSON to --out. Targets (issue 2, 2-core machine): build <= 60 s for the
+Run with `make bench`; writes JSON to --out. Targets (2-core machine): build <= 60 s for the
 114k file; query p50 <= 1 ms in-process and <= 5 ms over HTTP on 114k; <= 10 ms in-process at 10M.
 """
 

@@ -17,7 +17,7 @@ class ServiceSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="bind address (0.0.0.0 in containers)")
     port: int = Field(8000, description="bind port")
     log_level: str = Field("info", description="debug, info, warning or error")
-    # The edge's limits (issue 17): what a slow or oversized request can hold.
+    # The edge's limits: what a slow or oversized request can hold.
     max_header_bytes: int = Field(
         64 * 1024, ge=4096, description="largest request line + headers; larger answers 431/400 (h11)"
     )

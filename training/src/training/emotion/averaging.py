@@ -1,6 +1,6 @@
 """Weight averaging (stochastic weight averaging, Izmailov et al. 2018): one model whose weights are
 the mean of several models of the same architecture that were fine-tuned from one another, e.g. the
-shipped model and the ends of the warm-restart cycles that started from it (issue 25's CPU route).
+shipped model and the ends of the warm-restart cycles that started from it.
 
 Such models lie in one basin of the loss, and the mean of their weights tends to sit nearer its
 centre than any of them. The mean of their BatchNorm moving statistics is not the statistics of the
