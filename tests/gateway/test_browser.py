@@ -188,7 +188,12 @@ def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_p
     browser: Any, stack: Stack, one_face: Path
 ) -> None:
     def titles(driver: Any) -> list[str]:
-        return [li.find_element("tag name", "div").text for li in all_of(driver, "#tracks li")]
+        # Read in one script: the list is re-rendered while the test waits for it, and elements
+        # found one call earlier can be gone by the next (a stale element).
+        script = (
+            "return [...document.querySelectorAll('#tracks li')].map(li => li.querySelector('div').innerText)"
+        )
+        return list(driver.execute_script(script))
 
     driver = browser
     submit_photo(driver, stack.gateway, one_face)
