@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from support.paths import KUSTOMIZE
 from tests.deploy.conftest import (
     CPU_FILE,
     SERVICES,
@@ -32,7 +33,6 @@ from tests.deploy.conftest import (
     needs_container_engine,
     wait_until_ready,
 )
-from tests.deploy.test_kubernetes import KUSTOMIZE
 
 pytestmark = needs_container_engine
 PORTS = {"gateway": 8000, "emotion-service": 8001, "recommender-service": 8002}

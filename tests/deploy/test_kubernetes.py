@@ -14,14 +14,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from support.paths import REPO
+from support.paths import KUSTOMIZE, REPO
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(
     KUBECTL is None and not os.environ.get("CI"),
     reason="kubectl (v1.32, with kustomize v5.5) not installed; CI requires it",
 )
-KUSTOMIZE = REPO / "deploy" / "kubernetes"
 OVERLAYS = ("overlays/cpu", "overlays/gpu", "overlays/cpu-trained", "jobs")
 KUBERNETES_VERSION = "1.32.0"
 SERVICES = {"gateway": 8000, "emotion-service": 8001, "recommender-service": 8002}

@@ -5,12 +5,10 @@ import pytest
 from support.processes import free_port, running_service
 from support.stack import LocalStack
 
-# The three services as their own processes: the one session-wide stack (tests/conftest.py).
-Stack = LocalStack
-
 
 @pytest.fixture(scope="package")
-def stack(services: Stack) -> Stack:
+def stack(services: LocalStack) -> LocalStack:
+    """The three services as their own processes: the one session-wide stack (tests/conftest.py)."""
     return services
 
 

@@ -15,9 +15,10 @@ from PIL import Image
 
 from support.faces import scene_with_faces
 from support.paths import REPO
+from support.stack import LocalStack
 from support.video import write_y4m
 from tests.fakes import fake_spotify, serve_in_thread
-from tests.gateway.conftest import Stack, start_gateway
+from tests.gateway.conftest import start_gateway
 
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
@@ -115,7 +116,7 @@ def two_faces(tmp_path_factory: pytest.TempPathFactory, detectable_faces: list[b
 
 
 def test_upload_a_photo_and_see_the_mood_the_reasons_and_songs(
-    browser: Any, stack: Stack, one_face: Path
+    browser: Any, stack: LocalStack, one_face: Path
 ) -> None:
     driver = browser
     driver.get(stack.gateway + "/")
@@ -152,7 +153,7 @@ def test_upload_a_photo_and_see_the_mood_the_reasons_and_songs(
 
 
 def test_an_error_takes_the_old_result_away_and_takes_focus(
-    browser: Any, stack: Stack, one_face: Path, tmp_path: Path
+    browser: Any, stack: LocalStack, one_face: Path, tmp_path: Path
 ) -> None:
     driver = browser
     submit_photo(driver, stack.gateway, one_face)
@@ -167,7 +168,7 @@ def test_an_error_takes_the_old_result_away_and_takes_focus(
     assert accessibility_violations(driver) == []
 
 
-def test_genre_picker_and_more_songs(browser: Any, stack: Stack, one_face: Path) -> None:
+def test_genre_picker_and_more_songs(browser: Any, stack: LocalStack, one_face: Path) -> None:
     from selenium.webdriver.support.ui import Select
 
     driver = browser
@@ -185,7 +186,7 @@ def test_genre_picker_and_more_songs(browser: Any, stack: Stack, one_face: Path)
 
 
 def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_pages(
-    browser: Any, stack: Stack, one_face: Path
+    browser: Any, stack: LocalStack, one_face: Path
 ) -> None:
     def titles(driver: Any) -> list[str]:
         # Read in one script: the list is re-rendered while the test waits for it, and elements
@@ -211,7 +212,9 @@ def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_p
     assert seeds[-3] is None and seeds[-2] is not None and seeds[-1] == seeds[-2]
 
 
-def test_several_faces_the_user_picks_whose_mood_counts(browser: Any, stack: Stack, two_faces: Path) -> None:
+def test_several_faces_the_user_picks_whose_mood_counts(
+    browser: Any, stack: LocalStack, two_faces: Path
+) -> None:
     driver = browser
     submit_photo(driver, stack.gateway, two_faces)
     assert by_id(driver, "faces").is_displayed()
@@ -228,7 +231,9 @@ def test_several_faces_the_user_picks_whose_mood_counts(browser: Any, stack: Sta
     assert accessibility_violations(driver) == []
 
 
-def test_without_a_client_id_there_is_no_connect_button(browser: Any, stack: Stack, one_face: Path) -> None:
+def test_without_a_client_id_there_is_no_connect_button(
+    browser: Any, stack: LocalStack, one_face: Path
+) -> None:
     driver = browser
     submit_photo(driver, stack.gateway, one_face)
     assert not by_id(driver, "spotify-connect").is_displayed()
@@ -236,7 +241,7 @@ def test_without_a_client_id_there_is_no_connect_button(browser: Any, stack: Sta
 
 
 @pytest.fixture(scope="module")
-def spotify_gateway(stack: Stack) -> Iterator[tuple[str, dict[str, Any]]]:
+def spotify_gateway(stack: LocalStack) -> Iterator[tuple[str, dict[str, Any]]]:
     """A gateway with a Spotify client id, its accounts service and Web API both a loopback fake."""
     app, state = fake_spotify()
     with (
@@ -291,7 +296,7 @@ def test_a_pasted_token_saves_the_songs_fake_spotify(
 
 
 def test_live_mode_smooths_the_mood_and_refreshes_songs_only_when_it_changes(
-    stack: Stack, tmp_path: Path, detectable_faces: list[bytes]
+    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     """Chromium's fake camera plays a real face, looped: the mood never changes, so after the
     first songs no frame fetches new ones."""
@@ -326,7 +331,7 @@ def test_live_mode_smooths_the_mood_and_refreshes_songs_only_when_it_changes(
 
 @pytest.mark.parametrize(("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
 def test_the_api_docs_render_from_the_gateway_alone(
-    browser: Any, stack: Stack, path: str, rendered: str
+    browser: Any, stack: LocalStack, path: str, rendered: str
 ) -> None:
     """Swagger UI and ReDoc come from the gateway itself (no CDN): they render with no internet,
     and every script, style and fetch the page made went to the gateway. (ReDoc's "Redocly" logo

@@ -8,8 +8,9 @@ from PIL import Image
 
 from support.faces import fer_samples, image_bytes, scene_with_faces
 from support.processes import free_port
+from support.stack import LocalStack
 from tests.fakes import misbehaving_service, serve_in_thread
-from tests.gateway.conftest import Stack, start_gateway
+from tests.gateway.conftest import start_gateway
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
@@ -22,7 +23,7 @@ def recommend(
     )
 
 
-def test_a_face_photo_gets_its_emotion_and_songs(stack: Stack, detectable_faces: list[bytes]) -> None:
+def test_a_face_photo_gets_its_emotion_and_songs(stack: LocalStack, detectable_faces: list[bytes]) -> None:
     photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
     response = recommend(stack.gateway, photo, policy="uplift", limit=7)
     assert response.status_code == 200, response.text
@@ -37,7 +38,7 @@ def test_a_face_photo_gets_its_emotion_and_songs(stack: Stack, detectable_faces:
     assert body["model"]["version"].startswith("basic_cnn@")
 
 
-def test_the_primary_faces_full_vector_drives_the_recommendation(stack: Stack) -> None:
+def test_the_primary_faces_full_vector_drives_the_recommendation(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     body = recommend(stack.gateway, crop).json()
     direct = httpx.post(
@@ -47,13 +48,13 @@ def test_the_primary_faces_full_vector_drives_the_recommendation(stack: Stack) -
     assert [t["id"] for t in body["tracks"]] == [t["id"] for t in direct["tracks"]]
 
 
-def test_filters_reach_the_recommender(stack: Stack) -> None:
+def test_filters_reach_the_recommender(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     body = recommend(stack.gateway, crop, genres="jazz", exclude_explicit="true", min_popularity=30).json()
     assert body["tracks"] and all("jazz" in t["genres"] and t["popularity"] >= 30 for t in body["tracks"])
 
 
-def test_no_face_is_passed_on_as_422_naming_the_service(stack: Stack) -> None:
+def test_no_face_is_passed_on_as_422_naming_the_service(stack: LocalStack) -> None:
     blank = image_bytes(Image.new("L", (640, 480), color=128), "PNG")
     response = recommend(stack.gateway, blank, "image/png")
     assert response.status_code == 422
@@ -61,7 +62,7 @@ def test_no_face_is_passed_on_as_422_naming_the_service(stack: Stack) -> None:
     assert error["code"] == "no_face" and error["details"]["service"] == "emotion-service"
 
 
-def test_a_recommender_4xx_keeps_its_meaning(stack: Stack) -> None:
+def test_a_recommender_4xx_keeps_its_meaning(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     response = recommend(stack.gateway, crop, genres="polka-metal")
     assert response.status_code == 422
@@ -77,20 +78,20 @@ def test_a_recommender_4xx_keeps_its_meaning(stack: Stack) -> None:
     ],
 )
 def test_bad_uploads_get_clear_errors(
-    stack: Stack, data: bytes, content_type: str, status: int, code: str | None
+    stack: LocalStack, data: bytes, content_type: str, status: int, code: str | None
 ) -> None:
     response = recommend(stack.gateway, data, content_type)
     assert response.status_code == status
     assert response.json()["error"]["code"] in ({code} if code else {"image_too_large", "payload_too_large"})
 
 
-def test_invalid_options_are_422(stack: Stack) -> None:
+def test_invalid_options_are_422(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     response = recommend(stack.gateway, crop, limit=0)
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
 
 
-def test_readiness_covers_both_upstreams(stack: Stack) -> None:
+def test_readiness_covers_both_upstreams(stack: LocalStack) -> None:
     ready = httpx.get(f"{stack.gateway}/readyz").json()
     assert ready == {
         "ready": True,
@@ -104,7 +105,7 @@ def test_readiness_covers_both_upstreams(stack: Stack) -> None:
         assert response.status_code == 503 and response.json()["details"]["emotion-service"] is False
 
 
-def test_emotion_service_down_is_503_naming_it(stack: Stack) -> None:
+def test_emotion_service_down_is_503_naming_it(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     with start_gateway(
         GATEWAY_EMOTION_URL=f"http://127.0.0.1:{free_port()}", GATEWAY_RECOMMENDER_URL=stack.recommender
@@ -115,7 +116,7 @@ def test_emotion_service_down_is_503_naming_it(stack: Stack) -> None:
     assert response.json()["error"]["details"]["service"] == "emotion-service"
 
 
-def test_recommender_down_is_503_naming_it(stack: Stack) -> None:
+def test_recommender_down_is_503_naming_it(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     with start_gateway(
         GATEWAY_EMOTION_URL=stack.emotion, GATEWAY_RECOMMENDER_URL=f"http://127.0.0.1:{free_port()}"
@@ -125,7 +126,7 @@ def test_recommender_down_is_503_naming_it(stack: Stack) -> None:
     assert response.json()["error"]["details"]["service"] == "recommender-service"
 
 
-def test_a_slow_emotion_service_is_504_naming_it_fake_upstream(stack: Stack) -> None:
+def test_a_slow_emotion_service_is_504_naming_it_fake_upstream(stack: LocalStack) -> None:
     slow, _ = misbehaving_service(delay_s=3.0)
     with (
         serve_in_thread(slow) as url,
@@ -144,7 +145,7 @@ def test_a_slow_emotion_service_is_504_naming_it_fake_upstream(stack: Stack) -> 
     }
 
 
-def test_an_overloaded_emotion_service_is_passed_on_and_not_retried_fake_upstream(stack: Stack) -> None:
+def test_an_overloaded_emotion_service_is_passed_on_and_not_retried_fake_upstream(stack: LocalStack) -> None:
     busy = {
         "error": {
             "code": "overloaded",
@@ -170,7 +171,9 @@ def test_an_overloaded_emotion_service_is_passed_on_and_not_retried_fake_upstrea
     assert len(seen) == 1  # asked once: repeating work to a service that sheds load is what overloads it
 
 
-def test_the_gateway_bounds_the_photos_in_hand_and_sheds_before_asking_fake_upstream(stack: Stack) -> None:
+def test_the_gateway_bounds_the_photos_in_hand_and_sheds_before_asking_fake_upstream(
+    stack: LocalStack,
+) -> None:
     slow, seen = misbehaving_service(delay_s=0.5, status=503)
     with (
         serve_in_thread(slow) as url,
@@ -201,7 +204,7 @@ def test_the_gateway_bounds_the_photos_in_hand_and_sheds_before_asking_fake_upst
         assert response.json()["error"]["details"]["service"] == "gateway"
 
 
-def test_the_callers_budget_bounds_the_wait_for_a_hung_service_fake_upstream(stack: Stack) -> None:
+def test_the_callers_budget_bounds_the_wait_for_a_hung_service_fake_upstream(stack: LocalStack) -> None:
     """The fake takes 3 s, within the emotion-service timeout (5 s): only a 1 s budget can cut it short."""
     hung, _ = misbehaving_service(delay_s=3.0, status=503)
     with (
@@ -220,7 +223,7 @@ def test_the_callers_budget_bounds_the_wait_for_a_hung_service_fake_upstream(sta
     assert unbudgeted.status_code == 503  # waited for the fake's answer: the default budget is longer
 
 
-def test_the_gateways_own_budget_applies_without_a_header_fake_upstream(stack: Stack) -> None:
+def test_the_gateways_own_budget_applies_without_a_header_fake_upstream(stack: LocalStack) -> None:
     hung, _ = misbehaving_service(delay_s=3.0, status=503)
     with (
         serve_in_thread(hung) as url,
@@ -238,7 +241,7 @@ def test_the_gateways_own_budget_applies_without_a_header_fake_upstream(stack: S
     assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid_request"
 
 
-def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream(stack: Stack) -> None:
+def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream(stack: LocalStack) -> None:
     broken, seen = misbehaving_service(status=500, body={"detail": "kaput"})
     with (
         serve_in_thread(broken) as url,
@@ -263,7 +266,7 @@ def test_a_failing_upstream_is_502_and_request_ids_are_passed_on_fake_upstream(s
     ],
 )
 def test_filters_that_cannot_succeed_fail_before_the_model_runs_fake_upstream(
-    stack: Stack, params: dict[str, str | int], status: int, code: str
+    stack: LocalStack, params: dict[str, str | int], status: int, code: str
 ) -> None:
     emotion, seen = misbehaving_service(status=500)
     with (
@@ -293,7 +296,7 @@ def test_a_recommender_that_is_down_is_found_before_the_model_runs_fake_upstream
     assert seen == []
 
 
-def test_more_than_20_genres_is_a_422_not_a_500(stack: Stack) -> None:
+def test_more_than_20_genres_is_a_422_not_a_500(stack: LocalStack) -> None:
     response = httpx.post(
         f"{stack.gateway}/recommend",
         files={"image": ("a.jpg", b"x", "image/jpeg")},
@@ -303,7 +306,7 @@ def test_more_than_20_genres_is_a_422_not_a_500(stack: Stack) -> None:
     assert "genres" in response.json()["error"]["message"]
 
 
-def test_the_callers_filename_is_not_forwarded_fake_upstream(stack: Stack) -> None:
+def test_the_callers_filename_is_not_forwarded_fake_upstream(stack: LocalStack) -> None:
     emotion, seen = misbehaving_service(status=500)
     hostile = '"quoted"; name="evil"\x01 selfie.jpg'
     with (
@@ -324,7 +327,7 @@ def test_the_callers_filename_is_not_forwarded_fake_upstream(stack: Stack) -> No
     assert "service" not in too_long.json()["error"]["details"]
 
 
-def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
+def test_the_page_and_its_assets_are_served(stack: LocalStack) -> None:
     page = httpx.get(stack.gateway + "/")
     assert page.status_code == 200 and "<title>Moodtune" in page.text
     assert httpx.get(stack.gateway + "/static/app.js").headers["content-type"].startswith("text/javascript")
@@ -335,7 +338,7 @@ def test_the_page_and_its_assets_are_served(stack: Stack) -> None:
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
 
-def test_the_next_page_gives_the_next_songs(stack: Stack) -> None:
+def test_the_next_page_gives_the_next_songs(stack: LocalStack) -> None:
     # The study's ranking is one popularity order over the whole cluster: page 2 is less popular.
     _, crop = fer_samples(per_class=1)[0]
     first = recommend(stack.gateway, crop, face="whole", limit=5, ranking="study").json()
@@ -346,7 +349,7 @@ def test_the_next_page_gives_the_next_songs(stack: Stack) -> None:
     assert min(t["popularity"] for t in first["tracks"]) >= max(t["popularity"] for t in second["tracks"])
 
 
-def test_the_next_page_of_the_mood_ranking_gives_the_next_songs_near_the_mood(stack: Stack) -> None:
+def test_the_next_page_of_the_mood_ranking_gives_the_next_songs_near_the_mood(stack: LocalStack) -> None:
     # Each further song comes from a slightly wider pool, so page 2 may hold a song more popular than
     # page 1's last; each page is most popular first, and no song comes twice.
     _, crop = fer_samples(per_class=1)[0]
@@ -360,7 +363,7 @@ def test_the_next_page_of_the_mood_ranking_gives_the_next_songs_near_the_mood(st
         assert all(abs(t["features"]["valence"] - target["valence"]) < 0.1 for t in body["tracks"])
 
 
-def test_cors_allows_only_the_configured_origins(stack: Stack) -> None:
+def test_cors_allows_only_the_configured_origins(stack: LocalStack) -> None:
     preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
     # Default: no other origin; the page is served by the gateway itself.
     assert httpx.options(f"{stack.gateway}/recommend", headers=preflight).status_code == 405
@@ -378,7 +381,7 @@ def test_cors_allows_only_the_configured_origins(stack: Stack) -> None:
     assert simple.headers["access-control-allow-origin"] == "https://other.example.org"
 
 
-def test_the_spec_types_the_emotion_labels(stack: Stack) -> None:
+def test_the_spec_types_the_emotion_labels(stack: LocalStack) -> None:
     spec = httpx.get(f"{stack.gateway}/openapi.json").json()
     recommendation = spec["components"]["schemas"]["Recommendation"]["properties"]
     assert recommendation["emotion"]["enum"] == LABELS
@@ -386,7 +389,7 @@ def test_the_spec_types_the_emotion_labels(stack: Stack) -> None:
 
 
 def test_several_faces_each_get_a_mood_and_the_user_picks_whose_counts(
-    stack: Stack, detectable_faces: list[bytes]
+    stack: LocalStack, detectable_faces: list[bytes]
 ) -> None:
     photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
     first = recommend(stack.gateway, photo, limit=5).json()
@@ -403,7 +406,7 @@ def test_several_faces_each_get_a_mood_and_the_user_picks_whose_counts(
     assert missing.json()["error"]["details"]["faces_found"] == 2
 
 
-def test_group_mood_blends_the_faces_by_area(stack: Stack, detectable_faces: list[bytes]) -> None:
+def test_group_mood_blends_the_faces_by_area(stack: LocalStack, detectable_faces: list[bytes]) -> None:
     photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
     body = recommend(stack.gateway, photo, limit=5, group="true").json()
     assert body["mood_of"] == "group" and body["face_number"] is None
@@ -421,7 +424,7 @@ def test_group_mood_blends_the_faces_by_area(stack: Stack, detectable_faces: lis
     assert both.status_code == 422 and "not both" in both.json()["error"]["message"]
 
 
-def test_the_reasons_come_in_plain_words(stack: Stack) -> None:
+def test_the_reasons_come_in_plain_words(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     body = recommend(stack.gateway, crop, policy="match").json()
     chosen = next(c for c in body["explanation"]["clusters"] if c["chosen"])
@@ -431,7 +434,7 @@ def test_the_reasons_come_in_plain_words(stack: Stack) -> None:
     )
 
 
-def test_moods_then_songs_is_recommend_in_two_calls(stack: Stack, detectable_faces: list[bytes]) -> None:
+def test_moods_then_songs_is_recommend_in_two_calls(stack: LocalStack, detectable_faces: list[bytes]) -> None:
     photo = image_bytes(scene_with_faces(detectable_faces[:2]), "JPEG", quality=92)
     reading = httpx.post(
         f"{stack.gateway}/moods", files={"image": ("p.jpg", photo, "image/jpeg")}, timeout=60
@@ -452,7 +455,7 @@ def test_moods_then_songs_is_recommend_in_two_calls(stack: Stack, detectable_fac
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_probabilities"
 
 
-def test_genres_lists_the_catalogs_genres(stack: Stack) -> None:
+def test_genres_lists_the_catalogs_genres(stack: LocalStack) -> None:
     listing = httpx.get(f"{stack.gateway}/genres", timeout=30).json()
     direct = httpx.get(f"{stack.recommender}/v1/genres", timeout=30).json()
     assert listing == direct and "jazz" in listing["genres"]
@@ -461,7 +464,7 @@ def test_genres_lists_the_catalogs_genres(stack: Stack) -> None:
     )
 
 
-def test_recommend_passes_the_ranking_the_seed_and_the_non_music_choice_on(stack: Stack) -> None:
+def test_recommend_passes_the_ranking_the_seed_and_the_non_music_choice_on(stack: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     body = recommend(stack.gateway, crop, limit=5, ranking="study", seed=5, include_non_music="false").json()
     explanation = body["explanation"]
@@ -480,7 +483,9 @@ def test_recommend_passes_the_ranking_the_seed_and_the_non_music_choice_on(stack
     assert [t["id"] for t in mood["tracks"]] != [t["id"] for t in body["tracks"]]
 
 
-def test_songs_for_the_same_mood_and_seed_are_the_same_and_another_seed_gives_others(stack: Stack) -> None:
+def test_songs_for_the_same_mood_and_seed_are_the_same_and_another_seed_gives_others(
+    stack: LocalStack,
+) -> None:
     mood = {"happy": 0.6, "neutral": 0.3, "sad": 0.1}
 
     def songs(**options: object) -> list[str]:
@@ -497,7 +502,7 @@ def test_songs_for_the_same_mood_and_seed_are_the_same_and_another_seed_gives_ot
 
 
 @pytest.mark.parametrize("options", [{"seed": -1}, {"ranking": "random"}])
-def test_a_bad_seed_or_ranking_is_a_422(stack: Stack, options: dict[str, object]) -> None:
+def test_a_bad_seed_or_ranking_is_a_422(stack: LocalStack, options: dict[str, object]) -> None:
     _, crop = fer_samples(per_class=1)[0]
     response = recommend(stack.gateway, crop, **options)  # type: ignore[arg-type]
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"

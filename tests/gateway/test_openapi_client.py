@@ -13,7 +13,7 @@ from typing import Any
 from gateway.openapi import render
 from support.faces import image_bytes, scene_with_faces
 from support.paths import REPO
-from tests.gateway.conftest import Stack
+from support.stack import LocalStack
 
 SPEC = REPO / "gateway" / "openapi.json"
 
@@ -52,7 +52,7 @@ def test_spec_names_its_server_and_the_spotify_token_as_a_bearer_scheme() -> Non
 
 
 def test_a_generated_client_runs_a_real_recommend(
-    stack: Stack, tmp_path: Path, detectable_faces: list[bytes]
+    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(

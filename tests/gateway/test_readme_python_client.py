@@ -12,7 +12,7 @@ from moodtune_contracts.emotions import EMOTION_LABELS
 from support.faces import image_bytes, scene_with_faces
 from support.paths import REPO
 from support.readme import readme_block
-from tests.gateway.conftest import Stack
+from support.stack import LocalStack
 
 
 def _run(script: Path, path: Path, gateway: str) -> subprocess.CompletedProcess[str]:
@@ -27,7 +27,7 @@ def _run(script: Path, path: Path, gateway: str) -> subprocess.CompletedProcess[
 
 
 def test_the_readme_python_client_runs_as_written(
-    stack: Stack, tmp_path: Path, detectable_faces: list[bytes]
+    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     subprocess.run(
         [
