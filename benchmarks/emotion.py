@@ -165,7 +165,7 @@ def serve_and_measure(
 
 
 def targets(service: dict[str, Any]) -> dict[str, Any]:
-    """Issue 4's targets, each from its paired measurements."""
+    """The targets, each from its paired measurements."""
     bare_photo = service["paired_photo"]["bare_decode_detect_crop_forward"]["p50_ms"]
     photo = service["paired_photo"]["service"]["p50_ms"]
     rounds = service["paired_throughput"]

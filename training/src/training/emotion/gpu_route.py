@@ -23,7 +23,7 @@ def shard_run(run: Path, out: Path) -> list[Path]:
         if source.exists():
             written.append(Path(shutil.copyfile(source, out / source.name)))
     if len(written) > 8:
-        raise ValueError(f"{len(written)} files; the device tool returns at most 8")
+        raise ValueError(f"{len(written)} files; a GPU session returns at most 8")
     return written
 
 

@@ -1,6 +1,6 @@
 """A model file in pieces small enough to come back from the GPU machine, and put back together.
 
-The device tool returns at most 8 files of at most 16 MiB each; a float16 ResNet50V2 is ~42 MiB.
+A bounded GPU session returns at most 8 files of at most 16 MiB each; a float16 ResNet50V2 is ~42 MiB.
 Standard library only: this runs on the GPU machine too.
 """
 
