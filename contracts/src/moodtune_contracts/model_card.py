@@ -121,6 +121,9 @@ class ServingSpeed(BaseModel):
 # float32: the model as it is. dynamic_int8: weights stored as int8, activations quantised on the fly
 # (no calibration data, so no calibration to get wrong).
 LiteRTPrecision = Literal["float32", "dynamic_int8"]
+# The most PublicTest accuracy a LiteRT file may lose against the .keras model and still serve: the
+# release tool chooses within it, the emotion-service refuses beyond it.
+LITERT_MAX_ACCURACY_LOSS = 0.002
 
 
 class LiteRTVariant(BaseModel):

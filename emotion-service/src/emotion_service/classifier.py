@@ -18,14 +18,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from emotion_service.errors import ModelError
 from moodtune_contracts.emotions import EMOTION_LABELS, EMOTIONS
-from moodtune_contracts.model_card import ModelCard, card_path
+from moodtune_contracts.model_card import LITERT_MAX_ACCURACY_LOSS, ModelCard, card_path
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.litert import (
     LiteRTClassifier,
     LiteRTError,
     cache_beside,
     derive,
-    derived_path,
     file_sha256,
 )
 from moodtune_vision.precision import cpu_has_amx, with_precision
@@ -33,8 +32,6 @@ from moodtune_vision.views import average_mirrors, with_mirrors
 
 # bfloat16 serves only if it reads PublicTest within this of float32 (the card's measurement).
 BFLOAT16_MAX_ACCURACY_LOSS = 0.002
-# A LiteRT file serves only if the card shows it reads PublicTest within this of the Keras model.
-LITERT_MAX_ACCURACY_LOSS = 0.002
 PrecisionSetting = Literal["auto", "float32", "bfloat16"]
 FlipAverageSetting = Literal["auto", "on", "off"]
 RuntimeSetting = Literal["auto", "litert", "keras"]
@@ -109,15 +106,7 @@ def load_litert(path: Path, card: ModelCard, cache_dir: Path) -> tuple[LiteRTCla
             f"LiteRT {chosen.precision} reads PublicTest {100 * loss:.2f} points below Keras (limit "
             f"{100 * LITERT_MAX_ACCURACY_LOSS:.1f})"
         )
-    model_sha256 = file_sha256(path)
-    # A file derived beside the model (an image's, baked at build) serves even where the cache is
-    # elsewhere: a read-only mount cannot take a cache, and converting again would cost the start-up.
-    baked = derived_path(cache_beside(path), model_sha256, chosen.precision)
-    file = (
-        baked
-        if baked.is_file()
-        else derive(path, model_sha256=model_sha256, precision=chosen.precision, cache_dir=cache_dir)
-    )
+    file = derive(path, model_sha256=file_sha256(path), precision=chosen.precision, cache_dir=cache_dir)
     if (sha := file_sha256(file)) != chosen.sha256:
         raise LiteRTError(
             f"{file.name} (sha256 {sha[:12]}) is not the file the card measured ({chosen.sha256[:12]}): "

@@ -60,7 +60,13 @@ def derived_path(cache_dir: Path, model_sha256: str, precision: LiteRTPrecision)
 
 
 def derive(model_path: Path, *, model_sha256: str, precision: LiteRTPrecision, cache_dir: Path) -> Path:
-    """The model's LiteRT file from the cache, converted first in a child process if it is not there."""
+    """The model's LiteRT file from the cache, converted first in a child process if it is not there.
+
+    A file already beside the model (an image's, derived at build) serves wherever the cache is: a
+    read-only mount cannot take a cache, and converting again would cost the start-up."""
+    baked = derived_path(cache_beside(model_path), model_sha256, precision)
+    if baked.is_file():
+        return baked
     out = derived_path(cache_dir, model_sha256, precision)
     if out.is_file():
         return out

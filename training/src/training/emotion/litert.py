@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from moodtune_contracts.model_card import LITERT_MAX_ACCURACY_LOSS as MAX_ACCURACY_LOSS
 from moodtune_contracts.model_card import LiteRTServing, LiteRTVariant, ModelCard, SplitMetrics, card_path
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.litert import LITERT_PRECISIONS, LiteRTClassifier, LiteRTPrecision, convert
@@ -20,9 +21,6 @@ from training.emotion.speed import cpu_name, median_call_ms
 
 log = logging.getLogger(__name__)
 
-# The most PublicTest accuracy a LiteRT file may lose against the .keras model and still serve
-# (the emotion-service applies the same limit to what the card says).
-MAX_ACCURACY_LOSS = 0.002
 TIMED_BATCHES = (1, 2)  # one face, and one face with its mirror (flip averaging)
 
 
