@@ -22,7 +22,7 @@ print("LOADED", "keras" in sys.modules, "tensorflow" in sys.modules)
         (
             "training.emotion",
             ["--help"],
-            "{train,card,ship,peers,speed,litert,versus,balance,average,views,shard,unshard,schedule,compare}",
+            "{train,card,ship,peers,speed,litert,versus,views,shard,unshard,schedule,compare}",
         ),
         ("training.emotion", ["train", "--help"], "(default: study)"),
         ("training.catalog", ["build", "--help"], "(default: 5)"),

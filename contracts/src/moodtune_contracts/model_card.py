@@ -66,23 +66,6 @@ class Metrics(BaseModel):
     peers: list[PeerResult] = Field(default_factory=list)
 
 
-class LogitAdjustment(BaseModel):
-    """The class prior subtracted from the logits (folded into the last layer's bias)."""
-
-    tau: float
-    prior: dict[str, float] = Field(description="each label's share of the training labels")
-    chosen_on: str = Field(description="the split tau was chosen on, and how")
-
-
-class WeightAverage(BaseModel):
-    """The model is the mean of other models' weights (`python -m training.emotion average`)."""
-
-    members: list[str] = Field(description="the versions whose weights were averaged")
-    batch_norm_images: int = Field(
-        description="training faces the BatchNorm statistics were estimated again from (0: averaged)"
-    )
-
-
 class InputContract(BaseModel):
     shape: list[int | None]
     dtype: str
@@ -150,7 +133,8 @@ class LiteRTServing(BaseModel):
 
 
 class ModelCard(BaseModel):
-    model_config = ConfigDict(protected_namespaces=())
+    # A card an older trainer wrote may carry fields this one no longer writes: they are ignored.
+    model_config = ConfigDict(protected_namespaces=(), extra="ignore")
 
     name: str
     version: str = Field(description="architecture@first 12 hex digits of the file's sha256")
@@ -176,8 +160,6 @@ class ModelCard(BaseModel):
     flip_average: bool = Field(
         False, description="the service reads each face with its mirror image (EMOTION_FLIP_AVERAGE=auto)"
     )
-    logit_adjustment: LogitAdjustment | None = None
-    weight_average: WeightAverage | None = None
     litert: LiteRTServing | None = Field(
         None, description="the LiteRT file a CPU serves, derived from this model (`training.emotion litert`)"
     )

@@ -80,12 +80,6 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a saved model (.keras) whose weights start a new run wherever their shapes match",
     )
-    t.add_argument(
-        "--logit-adjustment",
-        type=float,
-        metavar="TAU",
-        help="fold tau * log(training prior) out of the last bias before export (`balance` picks tau)",
-    )
     t.add_argument("--mixup", type=float, help="override the preset's mixup strength (0 = off)")
     t.add_argument("--focal-gamma", type=float, help="focal loss of this gamma, not cross-entropy (0: off)")
     t.add_argument("--warmup-epochs", type=int, help="override the preset's warm-up epochs")
@@ -146,33 +140,6 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--data", type=Path, required=True)
     v.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
     v.add_argument("--out", type=Path, help="also write the comparison here (JSON)")
-    b = sub.add_parser(
-        "balance",
-        help="PublicTest accuracy and macro-F1 for a grid of logit-adjustment strengths",
-        formatter_class=HELP_FORMAT,
-    )
-    b.add_argument("--model", type=Path, required=True)
-    b.add_argument("--data", type=Path, required=True)
-    b.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
-    b.add_argument("--taus", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
-    a = sub.add_parser(
-        "average",
-        help="one model from the mean of several models' weights (one architecture, fine-tuned from one "
-        "another), its BatchNorm statistics estimated again on training faces; scored and exported as "
-        "`train` exports",
-        formatter_class=HELP_FORMAT,
-    )
-    a.add_argument("--models", type=Path, nargs="+", required=True, help="model.keras files (cards beside)")
-    a.add_argument("--data", type=Path, required=True)
-    a.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
-    a.add_argument("--out", type=Path, required=True, help="run directory; the model goes to OUT/artifact")
-    a.add_argument(
-        "--batch-norm-images",
-        type=int,
-        default=8192,
-        help="training faces to estimate BatchNorm statistics from (0: average them with the weights)",
-    )
-    a.add_argument("--seed", type=int, default=1337)
     vw = sub.add_parser(
         "views",
         help="set how a card says its model is served: one pass, or flip averaging (its `val` follows)",
@@ -262,18 +229,6 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         extend_with_images(data, config.extra, detector=make_detector(args.face_detector))
     log.info("data: %s", {name: len(split) for name, split in data.splits.items()})
     result = train(config, data)
-    adjustment = None
-    if args.logit_adjustment:
-        from moodtune_contracts.emotions import EMOTION_LABELS
-        from training.emotion.prior import class_prior, fold_into_bias
-
-        prior = class_prior(data.train.y)
-        fold_into_bias(result.classifier, prior, args.logit_adjustment)
-        adjustment = {
-            "tau": args.logit_adjustment,
-            "prior": {label: round(float(p), 5) for label, p in zip(EMOTION_LABELS, prior, strict=True)},
-            "chosen_on": "PublicTest, the grid of `python -m training.emotion balance` (training/RESULTS.md)",
-        }
 
     import numpy as np
 
@@ -309,7 +264,6 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             "sessions": result.sessions,
         },
         "flip_average": recipe.tta,
-        "logit_adjustment": adjustment,
         "commit": git_commit(REPO),
         "command": config.command,
     }
@@ -320,62 +274,6 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         card=card,
         title=f"{title} after {result.epochs_trained} epochs",
         train_accuracy=not config.limit_train,
-    )
-    return 0
-
-
-def _average(args: argparse.Namespace, argv: list[str]) -> int:
-    import keras
-
-    from moodtune_contracts.model_card import card_path
-    from training.emotion.averaging import AverageError, average_weights, recompute_batch_norm
-    from training.emotion.data import load_fer
-    from training.emotion.export import evaluated_export, git_commit
-    from training.emotion.train import subset
-
-    cards = [ModelCard.model_validate_json(card_path(path).read_bytes()) for path in args.models]
-    if len({card.architecture for card in cards}) != 1:
-        log.error("the models are not one architecture: %s", [card.architecture for card in cards])
-        return 2
-    try:
-        averaged = average_weights([keras.models.load_model(path, compile=False) for path in args.models])
-    except AverageError as exc:
-        log.error("%s", exc)
-        return 2
-    data = load_fer(args.data, cache_dir=args.cache_dir)
-    faces_used = 0
-    if args.batch_norm_images:
-        faces = subset(data.train, args.batch_norm_images, seed=args.seed).x
-        estimated = recompute_batch_norm(averaged, faces, seed=args.seed)
-        faces_used = estimated.faces
-        log.info(
-            "BatchNorm statistics of %d layers estimated again on %d training faces",
-            estimated.layers,
-            faces_used,
-        )
-    # The rest of the record is the last member's (its recipe, data, training run, served view).
-    last = cards[-1].model_dump(
-        mode="json",
-        include={
-            "name", "architecture", "preset", "recipe", "weights_init", "warm_start", "epochs_trained",
-            "best_epoch", "data", "training", "flip_average", "logit_adjustment",
-        },
-    )  # fmt: skip
-    card = {
-        **last,
-        "weight_average": {
-            "members": [card.version for card in cards],
-            "batch_norm_images": faces_used,
-        },
-        "commit": git_commit(REPO),
-        "command": f"python -m training.emotion {shlex.join(argv)}",
-    }
-    evaluated_export(
-        averaged,
-        data,
-        run=args.out,
-        card=card,
-        title=f"mean of {len(cards)} {cards[0].architecture} models",
     )
     return 0
 
@@ -410,11 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if args.command in ("train", "average"):
+    if args.command == "train":
         from training.emotion.data import FerDataError
 
         try:
-            return _train(args, argv) if args.command == "train" else _average(args, argv)
+            return _train(args, argv)
         except FerDataError as exc:
             log.error("%s (FER2013: see the README, Data sets)", exc)
             return 2
@@ -451,11 +349,6 @@ def main(argv: list[str] | None = None) -> int:
                 indent=2,
             )
         )
-        return 0
-    if args.command == "balance":
-        from training.emotion.served import balance_grid
-
-        print(balance_grid(model=args.model, data=args.data, cache_dir=args.cache_dir, taus=args.taus))
         return 0
     if args.command == "views":
         from training.emotion.card import set_served_view

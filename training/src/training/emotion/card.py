@@ -51,31 +51,6 @@ def _views(card: ModelCard) -> list[str]:
     ]
 
 
-def _adjustment(card: ModelCard) -> list[str]:
-    adjusted = card.logit_adjustment
-    if adjusted is None:
-        return []
-    return [
-        f"- Logit adjustment on the class prior folded into the last bias: tau {adjusted.tau:g} "
-        f"(chosen on {adjusted.chosen_on})."
-    ]
-
-
-def _average(card: ModelCard) -> list[str]:
-    average = card.weight_average
-    if average is None:
-        return []
-    members = ", ".join(f"`{member}`" for member in average.members)
-    statistics = (
-        f"BatchNorm statistics estimated again on {average.batch_norm_images:,} training faces"
-        if average.batch_norm_images
-        else "BatchNorm statistics averaged too"
-    )
-    return [
-        f"- The mean of the weights of {members} ({statistics}); the rest of this section is the last one's."
-    ]
-
-
 def _litert(card: ModelCard) -> list[str]:
     if card.litert is None:
         return []
@@ -121,7 +96,6 @@ def render(card: ModelCard) -> str:
         "",
         "## How it was made",
         f"- Command: `{card.command}`",
-        *_average(card),
         f"- Architecture `{card.architecture}`, preset `{card.preset}`, weights `{card.weights_init}`"
         + (f", warm start `{card.warm_start}`" if card.warm_start else "")
         + f", input {recipe['input_size']} px, batch {recipe['batch_size']}, optimizer "
@@ -145,7 +119,6 @@ def render(card: ModelCard) -> str:
             "each face read with its mirror image, averaged." if card.flip_average else "each face read once."
         ),
         *_views(card),
-        *_adjustment(card),
         f"- Training-split accuracy {train_accuracy:.2%}; one pass with the stored float16 weights "
         f"{stored if stored is not None else nan:.2%}"
         + (

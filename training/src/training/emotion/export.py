@@ -138,7 +138,7 @@ def evaluated_export(
     title: str,
     train_accuracy: bool = True,
 ) -> tuple[Path, ModelCard]:
-    """What `train` and `average` ship: the classifier scored on PublicTest both ways (its `val` as
+    """What `train` ships: the classifier scored on PublicTest both ways (its `val` as
     the card's `flip_average` serves it), PrivateTest where the data has it, the training split if
     asked; exported to RUN/artifact with its card; then the stored file scored again, with float16
     weights and in bfloat16 compute, into the card and RUN/metrics.json."""

@@ -1,7 +1,6 @@
 """PublicTest read as the emotion-service reads it: one pass or flip averaging, as the card says.
 
-`versus` compares a candidate with the shipped model by the ship rule (`paired`); `balance_grid`
-shows what logit adjustment on the training prior (`prior`) would do to a model's answers.
+`versus` compares a candidate with the shipped model by the ship rule (`paired`).
 """
 
 import json
@@ -10,12 +9,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import ModelCard, card_path
 from training.emotion.data import load_fer
-from training.emotion.evaluate import metrics, predict
+from training.emotion.evaluate import predict
 from training.emotion.paired import compare
-from training.emotion.prior import adjust, class_prior
 
 
 def served_probabilities(model_path: Path, faces: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -42,25 +39,3 @@ def versus(
     if out:
         out.write_text(json.dumps(result, indent=2) + "\n")
     return result
-
-
-def balance_grid(*, model: Path, data: Path, cache_dir: Path, taus: list[float]) -> str:
-    """A markdown table: tau -> accuracy, macro-F1, per-class recall, one pass and with flips."""
-    fer = load_fer(data, cache_dir=cache_dir)
-    keras_model = keras.models.load_model(model, compile=False)
-    prior = class_prior(fer.train.y)
-    rows = [
-        "| views | tau | accuracy | macro-F1 | "
-        + " | ".join(f"{label} recall" for label in EMOTION_LABELS)
-        + " |",
-        "|---|---:|---:|---:|" + "---:|" * len(EMOTION_LABELS),
-    ]
-    for views, tta in (("one pass", False), ("flip average", True)):
-        probabilities = predict(keras_model, fer.val.x, tta=tta)
-        for tau in taus:
-            scored = metrics(fer.val.y, adjust(probabilities, prior, tau))
-            recalls = " | ".join(f"{m['recall']:.3f}" for m in scored["per_class"].values())
-            rows.append(
-                f"| {views} | {tau:g} | {scored['accuracy']:.2%} | {scored['macro_f1']:.4f} | {recalls} |"
-            )
-    return "\n".join(rows)
