@@ -13,6 +13,7 @@ from moodtune_vision.crop import extract_faces, faces_in_image
 from moodtune_vision.decode import Picture, decode_picture, open_image
 from moodtune_vision.detectors import (
     DEFAULT_DETECTOR,
+    DETECT_MAX_SIDE,
     DETECTORS,
     BlazeFaceDetector,
     FaceBox,
@@ -79,6 +80,7 @@ def test_framing_box_for_inverts_square() -> None:
 class Finds:
     def __init__(self, boxes: list[FaceBox], framing: Framing) -> None:
         self.name, self.boxes, self.framing, self.calls = "fake", boxes, framing, 0
+        self.decode_min_side = 800
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         self.calls += 1
@@ -145,8 +147,10 @@ def test_reduced_decoding_of_a_turned_photo_swaps_its_scale() -> None:
 
 def test_faces_found_at_reduced_size_are_boxed_in_the_originals_pixels() -> None:
     image = open_image(big_portrait_jpeg(3072), max_pixels=40_000_000)
-    decoded, faces = faces_in_image(image, mode=FaceMode.AUTO, detector=make_detector())
-    assert decoded.scale == (2.0, 2.0)  # 1/4 would be 768 px, under 800
+    detector = make_detector()
+    assert detector.decode_min_side == 500
+    decoded, faces = faces_in_image(image, mode=FaceMode.AUTO, detector=detector)
+    assert decoded.scale == (4.0, 4.0)  # 1/8 would be 384 px, under BlazeFace's 500
     truth = FaceBox(*(6 * v for v in PORTRAIT_FACE))  # 3072 = 6 x 512
     assert len(faces) == 1 and iou(faces[0].box, truth) >= 0.5
     assert faces[0].pixels.shape == (48, 48)
@@ -155,9 +159,9 @@ def test_faces_found_at_reduced_size_are_boxed_in_the_originals_pixels() -> None
 def test_the_crop_is_the_same_from_a_reduced_and_a_full_decode() -> None:
     detector = make_detector("blazeface")
     data = big_portrait_jpeg(3072)
-    reduced = extract_faces(
-        decode_picture(data, max_pixels=40_000_000, reduce_to=800), mode=FaceMode.AUTO, detector=detector
-    )
+    reduced_picture = decode_picture(data, max_pixels=40_000_000, reduce_to=detector.decode_min_side)
+    assert reduced_picture.scale == (4.0, 4.0)
+    reduced = extract_faces(reduced_picture, mode=FaceMode.AUTO, detector=detector)
     full = extract_faces(decode_picture(data, max_pixels=40_000_000), mode=FaceMode.AUTO, detector=detector)
     difference = np.abs(reduced[0].pixels.astype(int) - full[0].pixels.astype(int))
     assert float(difference.mean()) < 6  # grey levels of 255: the same face, framed alike
@@ -169,3 +173,8 @@ def test_picture_of_an_array_keeps_grey_grey() -> None:
     rgb = np.zeros((10, 20, 3), np.uint8)
     rgb[..., 0] = 255
     assert int(Picture.of(rgb).grey[0, 0]) == 76  # ITU-R 601 luma of pure red
+
+
+def test_a_chain_decodes_as_large_as_its_most_demanding_detector() -> None:
+    assert make_detector("blazeface").decode_min_side == 500
+    assert make_detector("blazeface+mtcnn").decode_min_side == DETECT_MAX_SIDE == 800

@@ -88,8 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lap("warm_up")
         detector = make_detector(settings.face_detector)
         # Load the detector's models now, not on a request (MTCNN's too, in a chain that has it: the
-        # first photo BlazeFace finds no face in would otherwise wait for TensorFlow to load;
-        # BlazeFace makes one interpreter per worker thread, on that thread's first photo).
+        # first photo BlazeFace finds no face in would otherwise wait for TensorFlow to load).
         await asyncio.to_thread(detector.detect, np.zeros((64, 64), dtype=np.uint8))
         lap("load_detector")
         batcher: MicroBatcher | DirectClassifier

@@ -13,8 +13,8 @@ from PIL import Image
 
 from moodtune_contracts.analysis import FaceMode
 from moodtune_contracts.errors import MoodtuneError
-from moodtune_vision.decode import Picture, picture
-from moodtune_vision.detectors import DETECT_MAX_SIDE, FaceBox, FaceDetector, Framing
+from moodtune_vision.decode import Picture, picture, to_grey
+from moodtune_vision.detectors import FaceBox, FaceDetector, Framing
 
 FACE_SIZE = 48
 # A tight crop (FER2013 itself, or a user's own face crop) is small and square-ish: detecting a face
@@ -46,15 +46,21 @@ def detection_needed(width: int, height: int, mode: FaceMode) -> bool:
     return mode is FaceMode.DETECT or (mode is FaceMode.AUTO and not looks_like_face_crop(width, height))
 
 
-def fer_crop(grey: np.ndarray, box: FaceBox, *, framing: Framing = UNCHANGED) -> np.ndarray:
-    """The FER-style square for a box (see Framing), edge-padded where it leaves the image, 48x48."""
+def fer_crop(image: np.ndarray, box: FaceBox, *, framing: Framing = UNCHANGED) -> np.ndarray:
+    """The FER-style square for a box (see Framing) of a grey (H, W) or RGB (H, W, 3) image, its edge
+    pixels repeated where it leaves the image, in grey, 48x48. Only the square is converted to grey:
+    luma is per pixel, so it reads the same as a crop of the whole image in grey."""
     cx, cy, exact_side = framing.square(box)
     side = max(1, int(round(exact_side)))
     left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
-    pad = max(0, -left, -top, left + side - grey.shape[1], top + side - grey.shape[0])
-    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else grey
-    square = padded[top + pad : top + pad + side, left + pad : left + pad + side]
-    return resize_face(square)
+    height, width = image.shape[:2]
+    if left >= 0 and top >= 0 and left + side <= width and top + side <= height:
+        square = image[top : top + side, left : left + side]
+    else:  # indices clamped to the edge: OpenCV's BORDER_REPLICATE, without padding the whole image
+        rows = np.clip(np.arange(top, top + side), 0, height - 1)
+        columns = np.clip(np.arange(left, left + side), 0, width - 1)
+        square = image[rows[:, None], columns[None, :]]
+    return resize_face(to_grey(square))
 
 
 def resize_face(grey: np.ndarray) -> np.ndarray:
@@ -87,7 +93,7 @@ def extract_faces(picture: Picture, *, mode: FaceMode, detector: FaceDetector) -
             box=FaceBox(
                 x=round(b.x * sx), y=round(b.y * sy), width=round(b.width * sx), height=round(b.height * sy)
             ),
-            pixels=fer_crop(picture.grey, b, framing=detector.framing),
+            pixels=fer_crop(picture.pixels, b, framing=detector.framing),
             detected=True,
         )
         for b in boxes
@@ -100,6 +106,6 @@ def faces_in_image(
     """An opened image's faces, decoded as detection needs it (a big JPEG at reduced size: see
     `picture`). The one path from an image to model inputs, for serving and for training's `--extra`."""
     width, height = image.size
-    reduce_to = DETECT_MAX_SIDE if detection_needed(width, height, mode) else None
+    reduce_to = detector.decode_min_side if detection_needed(width, height, mode) else None
     decoded = picture(image, reduce_to=reduce_to)
     return decoded, extract_faces(decoded, mode=mode, detector=detector)

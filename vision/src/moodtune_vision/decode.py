@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -47,31 +48,39 @@ class Picture:
     """An upright image ready for detection and cropping.
 
     `pixels` is RGB (H, W, 3), or grey (H, W) when the source has no colour; `grey` is the same
-    picture in grey (Pillow's ITU-R 601 luma), the classifier's input. A big JPEG that only needs
-    detecting is decoded at a reduced size (see `reduce_to`); `scale` maps its pixels back to the
-    upright original's, whose size is `size`.
+    picture in grey (Pillow's ITU-R 601 luma), made only when asked for: the classifier needs only
+    the faces in grey (`fer_crop` converts each crop), so a photo is never converted whole. A big
+    JPEG that only needs detecting is decoded at a reduced size (see `reduce_to`); `scale` maps its
+    pixels back to the upright original's, whose size is `size`.
     """
 
     pixels: np.ndarray
-    grey: np.ndarray
     size: tuple[int, int]  # the upright original's width, height
     scale: tuple[float, float] = (1.0, 1.0)  # original pixels per decoded pixel, x and y
 
     @classmethod
     def of(cls, pixels: np.ndarray) -> "Picture":
         """An array already in memory (grey or RGB uint8), at full size."""
-        grey = pixels if pixels.ndim == 2 else np.asarray(Image.fromarray(pixels).convert("L"))
-        return cls(pixels=pixels, grey=grey, size=(pixels.shape[1], pixels.shape[0]))
+        return cls(pixels=pixels, size=(pixels.shape[1], pixels.shape[0]))
+
+    @cached_property
+    def grey(self) -> np.ndarray:
+        return to_grey(self.pixels)
+
+
+def to_grey(pixels: np.ndarray) -> np.ndarray:
+    """Grey (H, W) or RGB (H, W, 3) uint8 pixels in grey, by Pillow's ITU-R 601 luma: the same
+    numbers whether a whole picture or any part of it is converted."""
+    return pixels if pixels.ndim == 2 else np.asarray(Image.fromarray(pixels).convert("L"))
 
 
 def picture(image: Image.Image, *, reduce_to: int | None = None) -> Picture:
     """An opened image's pixels (GIF: the first frame), turned upright by EXIF.
 
     With `reduce_to`, a JPEG larger than that on its longer side is decoded by Pillow's draft mode
-    at the smallest of 1/2, 1/4 or 1/8 scale that keeps its longer side at least `reduce_to`: an
-    8x smaller decode costs a fraction of the full one, and detection and the 48x48 crop need no
-    more (the detector works on at most DETECT_MAX_SIDE pixels; a face it accepts is still wider
-    than 48 px there).
+    at the smallest of 1/2, 1/4 or 1/8 scale that keeps its longer side at least `reduce_to`: a
+    smaller decode costs a fraction of the full one, and detection and the 48x48 crop need no more
+    (each detector says how far its pictures may be reduced: `FaceDetector.decode_min_side`).
     """
     with _image_errors():
         image.seek(0)
@@ -80,20 +89,16 @@ def picture(image: Image.Image, *, reduce_to: int | None = None) -> Picture:
             ratio = reduce_to / max(width, height)
             image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
         image.load()
-        scale = (width / image.size[0], height / image.size[1])
-        upright = ImageOps.exif_transpose(image) or image
-        if upright.size != image.size:  # turned by 90 degrees: x and y swap
+        decoded_size = image.size
+        scale = (width / decoded_size[0], height / decoded_size[1])
+        # In place: without an EXIF turn there is nothing to do, where the default returns a copy.
+        ImageOps.exif_transpose(image, in_place=True)
+        if image.size != decoded_size:  # turned by 90 degrees: x and y swap
             scale, (width, height) = (scale[1], scale[0]), (height, width)
-        if upright.mode in GREY_MODES:
-            grey = eight_bit_grey(upright)
-            return Picture(pixels=grey, grey=grey, size=(width, height), scale=scale)
-        rgb = upright.convert("RGB")
-        return Picture(
-            pixels=np.asarray(rgb, dtype=np.uint8),
-            grey=np.asarray(rgb.convert("L"), dtype=np.uint8),
-            size=(width, height),
-            scale=scale,
-        )
+        if image.mode in GREY_MODES:
+            return Picture(pixels=eight_bit_grey(image), size=(width, height), scale=scale)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        return Picture(pixels=np.asarray(rgb, dtype=np.uint8), size=(width, height), scale=scale)
 
 
 def eight_bit_grey(image: Image.Image) -> np.ndarray:

@@ -57,6 +57,9 @@ class Framing:
 class FaceDetector(Protocol):
     name: str
     framing: Framing
+    # The longer side a JPEG may be reduced to while decoding (Pillow's draft mode) for this
+    # detector: the smallest face it finds still crops to at least the model's 48 px there.
+    decode_min_side: int
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces, largest first, in `image`'s coordinates; `image` is grey (H, W) or RGB (H, W, 3)."""
@@ -96,6 +99,9 @@ class BlazeFaceDetector:
     # Its boxes are square, brows to mouth: a FER square is 1.2x as big and sits higher (medians
     # 1.17-1.24 and -0.05 on FER faces in scenes and on FER crops; benchmarks/results/face_detectors.json).
     framing = Framing(scale=1.2, shift_y=-0.05)
+    # Its input is 192 px whatever the picture, and its smallest face is ~8% of the longer side: in
+    # a 500 px picture that box is 40 px and its FER square 48 px, the model's size.
+    decode_min_side = 500
     # BlazeFace learnt faces in colour: on grey photos of the benchmark's portrait it found 28% of the
     # faces, and 75% once the grey was tinted towards a skin tone (benchmarks/RESULTS.md).
     GREY_TINT = np.array([1.1, 0.85, 0.7], dtype=np.float32)
@@ -144,6 +150,7 @@ class MtcnnDetector:
     name = "mtcnn"
     # Its boxes are as tall as a FER face and narrower, centred 2% of their height too high.
     framing = Framing(scale=0.98, shift_y=-0.02)
+    decode_min_side = DETECT_MAX_SIDE  # it detects on up to DETECT_MAX_SIDE pixels
 
     def __init__(self, *, min_confidence: float = 0.9, min_face_fraction: float = 0.08) -> None:
         self.min_confidence = min_confidence
@@ -181,6 +188,7 @@ class HaarDetector:
     name = "haar"
     # Its square boxes are the size of a FER face already.
     framing = Framing(scale=1.02, shift_y=0.0)
+    decode_min_side = DETECT_MAX_SIDE  # it detects on up to DETECT_MAX_SIDE pixels
 
     def __init__(self, *, min_face_fraction: float = 0.08, min_neighbors: int = 5) -> None:
         self.min_face_fraction = min_face_fraction
@@ -216,6 +224,7 @@ class FirstFound:
         self.name = name
         self.detectors = detectors
         self.framing = detectors[0].framing
+        self.decode_min_side = max(detector.decode_min_side for detector in detectors)
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         for detector in self.detectors:
