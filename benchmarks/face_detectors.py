@@ -23,7 +23,6 @@ import argparse
 import io
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +33,9 @@ from moodtune_vision.blazeface import FULL_RANGE, SHORT_RANGE
 from moodtune_vision.decode import decode_picture
 from moodtune_vision.detectors import (
     DEFAULT_DETECTOR,
-    DETECT_MAX_SIDE,
     BlazeFaceDetector,
     FaceBox,
+    FaceDetector,
     HaarDetector,
     MtcnnDetector,
     make_detector,
@@ -45,17 +44,15 @@ from support.faces import fer_samples, image_bytes, iou
 from support.photos import Photo, fer_scenes, portrait_scenes
 from support.stats import percentile
 
-Detect = Callable[[np.ndarray], list[FaceBox]]
 
-
-def evaluate(detect: Detect, photos: list[Photo]) -> dict[str, Any]:
+def evaluate(detector: FaceDetector, photos: list[Photo]) -> dict[str, Any]:
     hits = extra = 0
     times: list[float] = []
     side_ratio, shift = [], []  # framing calibration: the true FER square against the detector's box
     for photo in photos:
         started = time.perf_counter()
-        picture = decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=DETECT_MAX_SIDE)
-        boxes = detect(picture.pixels)
+        picture = decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=detector.decode_min_side)
+        boxes = detector.detect(picture.pixels)
         times.append(time.perf_counter() - started)
         sx, sy = picture.scale
         boxes = [
@@ -81,8 +78,8 @@ def evaluate(detect: Detect, photos: list[Photo]) -> dict[str, Any]:
     }
 
 
-def decode_costs(photos: list[Photo], rounds: int = 5) -> dict[str, float]:
-    """p50 ms to decode the 4000 px photos in full and with draft mode."""
+def decode_costs(photos: list[Photo], reduce_to: int, rounds: int = 5) -> dict[str, float]:
+    """p50 ms to decode the 4000 px photos in full and with draft mode (as the default detector asks)."""
     full, draft = [], []
     for _ in range(rounds):
         for photo in photos:
@@ -90,7 +87,7 @@ def decode_costs(photos: list[Photo], rounds: int = 5) -> dict[str, float]:
             decode_picture(photo.jpeg, max_pixels=40_000_000)
             full.append(time.perf_counter() - started)
             started = time.perf_counter()
-            decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=DETECT_MAX_SIDE)
+            decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=reduce_to)
             draft.append(time.perf_counter() - started)
     return {
         "full_decode_ms_p50": round(1000 * percentile(full, 50), 2),
@@ -121,24 +118,28 @@ def main() -> None:
             Photo(image_bytes(Image.fromarray(f), "PNG"), [FaceBox(0, 0, 48, 48)]) for f in fer
         ],
     }
-    detectors: dict[str, Detect] = {
-        "blazeface full range": BlazeFaceDetector().detect,
-        "blazeface short range": BlazeFaceDetector(SHORT_RANGE).detect,
-        **{f"{name} (chain)": make_detector(name).detect for name in ("blazeface", "blazeface+mtcnn")},
-        "mtcnn": MtcnnDetector().detect,
-        "opencv_haar_default": HaarDetector().detect,
+    detectors: dict[str, FaceDetector] = {
+        "blazeface full range": BlazeFaceDetector(),
+        "blazeface short range": BlazeFaceDetector(SHORT_RANGE),
+        **{f"{name} (chain)": make_detector(name) for name in ("blazeface", "blazeface+mtcnn")},
+        "mtcnn": MtcnnDetector(),
+        "opencv_haar_default": HaarDetector(),
     }
     results: dict[str, Any] = {
         "default": DEFAULT_DETECTOR,
         "fer_faces": len(fer),
         "blazeface_models": [FULL_RANGE.file, SHORT_RANGE.file],
-        "decode_4000x3000": decode_costs(sets["portraits_4000x3000"]),
+        "decode_4000x3000": decode_costs(
+            sets["portraits_4000x3000"], reduce_to=make_detector(DEFAULT_DETECTOR).decode_min_side
+        ),
         "detectors": {},
     }
     print("decode", results["decode_4000x3000"], flush=True)
-    for name, detect in detectors.items():
-        detect(np.zeros((64, 64, 3), np.uint8))  # load the model first
-        results["detectors"][name] = {set_name: evaluate(detect, photos) for set_name, photos in sets.items()}
+    for name, detector in detectors.items():
+        detector.detect(np.zeros((64, 64, 3), np.uint8))  # load the model first
+        results["detectors"][name] = {
+            set_name: evaluate(detector, photos) for set_name, photos in sets.items()
+        }
         print(name, json.dumps(results["detectors"][name]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

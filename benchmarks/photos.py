@@ -37,8 +37,8 @@ from emotion_service.classifier import EmotionClassifier
 from emotion_service.settings import Settings
 from moodtune_contracts.analysis import FaceMode
 from moodtune_vision.crop import faces_in_image
-from moodtune_vision.decode import decode_picture, open_image
-from moodtune_vision.detectors import DETECT_MAX_SIDE, FaceDetector, make_detector
+from moodtune_vision.decode import Picture, decode_picture, open_image
+from moodtune_vision.detectors import FaceDetector, make_detector
 from support.photos import Photo, portrait_scenes, realistic_photos
 from support.processes import free_port, running_service
 from support.stack import local_stack
@@ -78,12 +78,20 @@ def post(http: httpx.Client, path: str, jpeg: bytes) -> float:
 
 def bare_parts(classifier: EmotionClassifier, detector: FaceDetector, photo: Photo) -> dict[str, Any]:
     """The detector alone on the decoded photo, and the classifier alone at batch 1 and 4."""
-    picture = decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=DETECT_MAX_SIDE)
+
+    def decode() -> Picture:
+        return decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=detector.decode_min_side)
+
+    picture = decode()
     faces = np.zeros((4, 48, 48), np.uint8)
     return {
         "decode_ms": summary(
             [
-                timed(lambda: decode_picture(photo.jpeg, max_pixels=40_000_000, reduce_to=DETECT_MAX_SIDE))
+                timed(
+                    lambda: decode_picture(
+                        photo.jpeg, max_pixels=40_000_000, reduce_to=detector.decode_min_side
+                    )
+                )
                 for _ in range(20)
             ]
         ),
