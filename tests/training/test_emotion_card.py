@@ -13,7 +13,7 @@ from moodtune_contracts.emotions import EMOTION_LABELS
 from moodtune_contracts.model_card import ModelCard
 from support.models import export_untrained
 from training.emotion.card import render
-from training.emotion.export import CARD_FILE
+from training.emotion.layout import CARD_FILE
 from training.emotion.peers import add_peers, score
 from training.emotion.speed import record_speed
 

@@ -17,12 +17,10 @@ from training.emotion.architectures import ARCHITECTURES
 from training.emotion.config import TrainConfig, recipe_for, with_overrides
 from training.emotion.data import Split
 from training.emotion.evaluate import evaluate_split, plot_confusion, plot_curves
-from training.emotion.export import CARD_FILE, MODEL_FILE, export
+from training.emotion.export import export
+from training.emotion.layout import BEST, CARD_FILE, CHECKPOINT_DIR, HISTORY, MODEL_FILE
 from training.emotion.models import build_classifier
 from training.emotion.train import (
-    BEST,
-    CHECKPOINT_DIR,
-    HISTORY,
     balanced_class_weights,
     subset,
     train,

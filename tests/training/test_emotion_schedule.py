@@ -12,8 +12,9 @@ from support.paths import REPO
 from support.tiny_runs import tiny_config, tiny_data
 from training.emotion.__main__ import main
 from training.emotion.config import TrainConfig, recipe_for, with_augmentation, with_overrides
-from training.emotion.schedule import CHECKPOINT_STATE, Schedule, plot, record, shipped_version, start_args
-from training.emotion.train import HISTORY, learning_rate_at, train
+from training.emotion.layout import CHECKPOINT_STATE, HISTORY
+from training.emotion.schedule import Schedule, plot, record, shipped_version, start_args
+from training.emotion.train import learning_rate_at, train
 
 SHIPPED = REPO / "artifacts" / "emotion" / "model.keras"
 

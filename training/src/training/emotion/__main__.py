@@ -18,11 +18,18 @@ from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS
 from training.emotion import card as card_md
 from training.emotion.architectures import ARCHITECTURES, get_architecture
 from training.emotion.config import PRESETS, TrainConfig, recipe_for, with_augmentation, with_overrides
-from training.emotion.schedule import SCHEDULE_FILE, SHIPPED_MODEL
+from training.emotion.layout import (
+    CARD_FILE,
+    CURVES,
+    REPO,
+    SCHEDULE_FILE,
+    SHIPPED,
+    SHIPPED_MODEL,
+    artifact_of,
+)
 from training.emotion.ship import ship
 
 log = logging.getLogger("training.emotion")
-REPO = Path(__file__).resolve().parents[4]
 # Every --help shows each option's default.
 HELP_FORMAT = argparse.ArgumentDefaultsHelpFormatter
 
@@ -105,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=HELP_FORMAT,
     )
     sh.add_argument("--run", type=Path, required=True)
-    sh.add_argument("--to", type=Path, default=REPO / "artifacts" / "emotion")
+    sh.add_argument("--to", type=Path, default=SHIPPED)
     p = sub.add_parser(
         "peers",
         help="score a peer's PublicTest predictions (benchmarks/peers.py) into a card",
@@ -136,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=HELP_FORMAT,
     )
     v.add_argument("--candidate", type=Path, required=True, help="model.keras (its card is beside it)")
-    v.add_argument("--shipped", type=Path, default=REPO / "artifacts" / "emotion" / "model.keras")
+    v.add_argument("--shipped", type=Path, default=SHIPPED_MODEL)
     v.add_argument("--data", type=Path, required=True)
     v.add_argument("--cache-dir", type=Path, default=Path(".cache/fer"))
     v.add_argument("--out", type=Path, help="also write the comparison here (JSON)")
@@ -167,9 +174,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=HELP_FORMAT,
     )
     sc.add_argument("action", choices=["args", "record"], help="args: print `train`'s arguments, one a line")
-    sc.add_argument("--file", type=Path, default=REPO / SCHEDULE_FILE)
+    sc.add_argument("--file", type=Path, default=SCHEDULE_FILE)
     sc.add_argument("--runs", type=Path, default=Path.home() / ".cache" / "moodtune" / "runs")
-    sc.add_argument("--shipped", type=Path, default=REPO / SHIPPED_MODEL)
+    sc.add_argument("--shipped", type=Path, default=SHIPPED_MODEL)
     c = sub.add_parser(
         "compare", help="markdown table of runs beside the study's numbers", formatter_class=HELP_FORMAT
     )
@@ -239,7 +246,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         return 3
 
     title = f"{args.arch} ({args.preset})"
-    plot_curves(result.history_path, args.out / "curves.png", title=title)
+    plot_curves(result.history_path, args.out / CURVES, title=title)
     card = {
         "architecture": args.arch,
         "preset": args.preset,
@@ -285,7 +292,7 @@ def _compare(args: argparse.Namespace) -> int:
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in args.runs:
-        card_path = run / "artifact" / "model.card.json"
+        card_path = artifact_of(run) / CARD_FILE
         if not card_path.exists():
             log.warning("%s: no model card, skipped", run)
             continue

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard, SplitMetrics
 from training.emotion.architectures import get_architecture
+from training.emotion.layout import CARD_MD, CONFUSION
 
 
 def differences(card: ModelCard) -> list[str]:
@@ -188,7 +189,7 @@ def render(card: ModelCard) -> str:
 
 
 def write(card: ModelCard, directory: Path) -> Path:
-    path = directory / "CARD.md"
+    path = directory / CARD_MD
     path.write_text(render(card))
     return path
 
@@ -203,7 +204,7 @@ def set_served_view(card_json: Path, *, flip_average: bool) -> ModelCard:
     card = card.model_copy(update={"flip_average": flip_average, "metrics": metrics})
     card_json.write_text(card.model_dump_json(indent=2) + "\n")
     write(card, card_json.parent)
-    figure = card_json.parent / "confusion_val.png"
+    figure = card_json.parent / CONFUSION
     if figure.exists():  # the figure beside the card shows the view that is served
         from training.emotion.evaluate import plot_confusion
 

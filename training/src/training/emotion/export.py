@@ -17,18 +17,17 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
-from moodtune_contracts.model_card import InputContract, ModelCard, card_path
+from moodtune_contracts.model_card import InputContract, ModelCard
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector
 from moodtune_vision.precision import with_precision
 from training.emotion import card as card_md
 from training.emotion.data import FerData
 from training.emotion.evaluate import evaluate_split, plot_confusion
+from training.emotion.layout import CARD_FILE, CONFUSION, METRICS, MODEL_FILE, artifact_of
 from training.files import file_sha256
 
 log = logging.getLogger(__name__)
-MODEL_FILE = "model.keras"
-CARD_FILE = card_path(Path(MODEL_FILE)).name  # beside model.keras, where the service looks for it
 _WEIGHTS_ENTRY = "model.weights.h5"
 
 
@@ -141,7 +140,7 @@ def evaluated_export(
     """What `train` ships: the classifier scored on PublicTest both ways (its `val` as
     the card's `flip_average` serves it), PrivateTest where the data has it, the training split if
     asked; exported to RUN/artifact with its card; then the stored file scored again, with float16
-    weights and in bfloat16 compute, into the card and RUN/metrics.json."""
+    weights and in bfloat16 compute, into the card and RUN/metrics.json (`layout`)."""
     run.mkdir(parents=True, exist_ok=True)
     flip_average = bool(card.get("flip_average", False))
     one_pass = evaluate_split(classifier, data.val, tta=False)
@@ -155,9 +154,9 @@ def evaluated_export(
         evaluation["test"] = evaluate_split(classifier, data.test, tta=flip_average)
     if train_accuracy and len(data.train) <= 40_000:
         evaluation["train_accuracy"] = evaluate_split(classifier, data.train, tta=False)["accuracy"]
-    plot_confusion(evaluation["val"], run / "confusion_val.png", title=f"{title}, PublicTest")
+    plot_confusion(evaluation["val"], run / CONFUSION, title=f"{title}, PublicTest")
 
-    model_path, full_card = export(classifier, out=run / "artifact", card={**card, "metrics": evaluation})
+    model_path, full_card = export(classifier, out=artifact_of(run), card={**card, "metrics": evaluation})
     reloaded = keras.models.load_model(model_path)
     # One pass, like `val_one_pass`: the service compares bfloat16 with that, whichever view it serves.
     stored = evaluate_split(reloaded, data.val, tta=False)
@@ -165,8 +164,8 @@ def evaluated_export(
     # As the emotion-service computes when it chooses bfloat16 (it serves bfloat16 only if this holds).
     in_bfloat16 = evaluate_split(with_precision(reloaded, "bfloat16"), data.val, tta=False)
     full_card.metrics.val_bfloat16_accuracy = in_bfloat16["accuracy"]
-    write_card(full_card, run / "artifact")
-    (run / "metrics.json").write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
+    write_card(full_card, artifact_of(run))
+    (run / METRICS).write_text(full_card.metrics.model_dump_json(indent=2) + "\n")
     log.info(
         "%s: PublicTest accuracy %.4f (float16 weights %.4f, bfloat16 compute %.4f), macro-F1 %.4f -> %s",
         title,

@@ -8,16 +8,14 @@ import shutil
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard
+from training.emotion.layout import CARD_FILE, CONFUSION, CURVES, HISTORY, MODEL_FILE, artifact_of
 from training.emotion.shards import join_parts, split_file
 
-ARTIFACT = "artifact"
-MODEL_FILE = "model.keras"  # as export.MODEL_FILE; export imports Keras, this module must not
-CARD_FILE = "model.card.json"
-BESIDE = ("history.csv", "confusion_val.png")  # from the run directory, when there
+BESIDE = (HISTORY, CONFUSION)  # from the run directory, when there
 
 
 def shard_run(run: Path, out: Path) -> list[Path]:
-    artifact = run / ARTIFACT
+    artifact = artifact_of(run)
     written = split_file(artifact / MODEL_FILE, out)
     for source in (artifact / CARD_FILE, *(run / name for name in BESIDE)):
         if source.exists():
@@ -29,18 +27,16 @@ def shard_run(run: Path, out: Path) -> list[Path]:
 
 def unshard_run(parts: Path, run: Path) -> ModelCard:
     card = ModelCard.model_validate_json((parts / CARD_FILE).read_bytes())
-    artifact = run / ARTIFACT
+    artifact = artifact_of(run)
     join_parts(parts, MODEL_FILE, artifact / MODEL_FILE, sha256=card.sha256)
     shutil.copyfile(parts / CARD_FILE, artifact / CARD_FILE)
     for name in BESIDE:
         if (parts / name).exists():
             shutil.copyfile(parts / name, run / name)
-    if (run / "history.csv").exists():
+    if (run / HISTORY).exists():
         from training.emotion.evaluate import plot_curves
 
-        plot_curves(
-            run / "history.csv", run / "curves.png", title=f"{card.architecture} ({card.preset}, GPU)"
-        )
+        plot_curves(run / HISTORY, run / CURVES, title=f"{card.architecture} ({card.preset}, GPU)")
     from training.emotion.card import write
 
     write(card, artifact)

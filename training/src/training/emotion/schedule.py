@@ -15,10 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard, card_path
-
-SCHEDULE_FILE = Path("training") / "schedule.json"
-SHIPPED_MODEL = Path("artifacts") / "emotion" / "model.keras"
-CHECKPOINT_STATE = Path("checkpoints") / "state.json"
+from training.emotion.layout import CHECKPOINT_STATE, HISTORY
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def record(schedule: Schedule, run: Path, shipped: Path, *, machine: str = "") -
         raise ValueError(f"{run} holds epoch {epoch}, behind the recorded {schedule.epoch_reached}")
     learning_rate = schedule.learning_rate
     curve = {int(str(row["epoch"])): row for row in schedule.curve}
-    history = run / "history.csv"
+    history = run / HISTORY
     if history.exists():
         with history.open() as f:
             for row in csv.DictReader(f):

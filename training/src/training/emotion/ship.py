@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard
+from training.emotion.layout import CARD_FILE, CONFUSION, CURVES, MODEL_FILE, artifact_of
 
 log = logging.getLogger("training.emotion")
 
@@ -15,16 +16,16 @@ def ship(run: Path, to: Path) -> ModelCard:
     Returns the shipped card.
     """
     # Imported here so the CLI's `--help` and `compare` work without loading a deep-learning backend.
-    from training.emotion.export import CARD_FILE, MODEL_FILE, input_contract, write_card
+    from training.emotion.export import input_contract, write_card
 
     to.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run / "artifact" / MODEL_FILE, to / MODEL_FILE)
-    trained = ModelCard.model_validate_json((run / "artifact" / CARD_FILE).read_bytes())
+    shutil.copyfile(artifact_of(run) / MODEL_FILE, to / MODEL_FILE)
+    trained = ModelCard.model_validate_json((artifact_of(run) / CARD_FILE).read_bytes())
     # The face crop only exists at serving time (training uses FER2013's own crops): record the
     # contract the service applies today.
     card = trained.model_copy(update={"input": input_contract()})
     write_card(card, to)
-    for figure in ("confusion_val.png", "curves.png"):
+    for figure in (CONFUSION, CURVES):
         if (run / figure).exists():
             shutil.copyfile(run / figure, to / figure)
     log.info("shipped %s to %s", card.version, to)

@@ -19,17 +19,11 @@ from moodtune_contracts.model_card import ModelCard, card_path
 from training.emotion.augment import augment_batch
 from training.emotion.config import TrainConfig
 from training.emotion.data import FerData, Split
+from training.emotion.layout import BEST, CHECKPOINT_DIR, HISTORY, LAST, RUN_FILE, STATE
 from training.emotion.models import CLASSIFIER_NAME, NUM_CLASSES, build_classifier, build_training_model
 from training.emotion.recipe import Augmentation, Recipe
 
 log = logging.getLogger(__name__)
-
-CHECKPOINT_DIR = "checkpoints"
-LAST = "last.keras"
-BEST = "best.weights.h5"
-STATE = "state.json"
-RUN_FILE = "run.json"  # what the run started from
-HISTORY = "history.csv"
 
 
 class FerBatches(keras.utils.PyDataset):
