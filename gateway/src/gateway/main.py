@@ -4,19 +4,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.api import playlists, recommend, web
 from gateway.api.deps import Upstreams
-from gateway.openapi import fix_upload_schemas
 from gateway.settings import Settings
 from gateway.upstream import Upstream
 from moodtune_service_kit.admission import measured_admission
 from moodtune_service_kit.app import create_service_app
-from moodtune_service_kit.errors import document_malformed_bodies
 from moodtune_service_kit.health import Readiness
 from moodtune_service_kit.metrics import Metrics
 
@@ -92,6 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "playlists", "description": "Save songs to the user's Spotify account"},
             {"name": "operations", "description": "Health, readiness and metrics"},
         ],
+        servers=[
+            {"url": settings.public_url.rstrip("/"), "description": "the Moodtune gateway"}
+            if settings.public_url
+            else {"url": "/", "description": "the gateway serving this spec"}
+        ],
+        # The spec clients are generated from: an upload typed as bytes, not a string.
+        binary_uploads=True,
     )
     app.state.settings = settings
     app.mount("/static", web.static_files(), name="static")
@@ -105,26 +109,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID"],
             max_age=600,
         )
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
-
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-                servers=[
-                    {"url": settings.public_url.rstrip("/"), "description": "the Moodtune gateway"}
-                    if settings.public_url
-                    else {"url": "/", "description": "the gateway serving this spec"}
-                ],
-            )
-            app.openapi_schema = document_malformed_bodies(fix_upload_schemas(schema))
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app

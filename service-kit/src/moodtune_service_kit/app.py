@@ -8,11 +8,12 @@ from fastapi import APIRouter, FastAPI, Request
 
 from moodtune_service_kit.admission import Admission, AdmissionMiddleware
 from moodtune_service_kit.docs import install_offline_docs
-from moodtune_service_kit.errors import document_malformed_bodies, install_error_handlers
+from moodtune_service_kit.errors import install_error_handlers
 from moodtune_service_kit.health import Readiness, health_router
 from moodtune_service_kit.logs import configure_logging
 from moodtune_service_kit.metrics import Metrics
 from moodtune_service_kit.middleware import BodyLimitMiddleware, EdgeMiddleware, keep_uploads_in_memory
+from moodtune_service_kit.openapi import finish_openapi
 from moodtune_service_kit.security import SecurityHeaders
 
 
@@ -31,12 +32,15 @@ def create_service_app(
     page_connect_sources: Sequence[str] = (),
     admission: Admission | None = None,
     admission_paths: Sequence[str] = (),
+    binary_uploads: bool = False,
     **fastapi_args: Any,
 ) -> FastAPI:
     """The app with logging, the error shape, offline `/docs` and `/redoc`, `/healthz` `/readyz`
     `/metrics`, the routers, the body limit and read timeout (uploads stay in memory up to the
     limit), bounded queueing for `admission_paths` if an `admission` is given, and outermost the
-    edge: request ids, security headers, metrics, the last word on failures."""
+    edge: request ids, security headers, metrics, the last word on failures. Its OpenAPI spec
+    documents the 400 for a malformed body; `binary_uploads` types file uploads as bytes for client
+    generators. `fastapi_args` go to FastAPI itself (`summary`, `servers`, `openapi_tags`, ...)."""
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,12 +71,5 @@ def create_service_app(
         app.add_middleware(AdmissionMiddleware, admission=admission, paths=frozenset(admission_paths))
     # Outermost: ids, security headers and metrics for every answer.
     app.add_middleware(EdgeMiddleware, metrics=metrics, security=SecurityHeaders(page_connect_sources))
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document_malformed_bodies(generate())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    finish_openapi(app, binary_uploads=binary_uploads)
     return app
