@@ -58,7 +58,7 @@ def export_untrained(arch: str, out: Path, *, name: str, input_size: int = 48, l
     classifier = build_classifier(arch=arch, input_size=input_size)
     path, _ = export(classifier, out=out, card=run_card(arch, classifier, name=name))
     if litert:
-        from training.emotion.litert import record_litert
+        from training.emotion.release.litert import record_litert
 
         record_litert(model_path=path, data=FER_FIXTURE, cache_dir=None, calls=3)
     return path

@@ -14,8 +14,8 @@ from moodtune_contracts.model_card import ModelCard
 from support.models import export_untrained
 from training.emotion.card import render
 from training.emotion.layout import CARD_FILE
-from training.emotion.peers import add_peers, score
-from training.emotion.speed import record_speed
+from training.emotion.release.peers import add_peers, score
+from training.emotion.release.speed import record_speed
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from moodtune_contracts.model_card import LiteRTVariant, ModelCard, card_path
 from training.emotion.card import render
-from training.emotion.litert import MAX_ACCURACY_LOSS, choose
+from training.emotion.release.litert import MAX_ACCURACY_LOSS, choose
 
 
 def variant(card: ModelCard, precision: str, *, loss: float, ms: float) -> LiteRTVariant:

@@ -154,7 +154,7 @@ def test_class_weights_favour_rare_classes_and_average_one() -> None:
 
 def test_ship_copies_the_artifact_refreshes_the_input_contract_and_writes_the_card(tmp_path: Path) -> None:
     from training.emotion.export import input_contract
-    from training.emotion.ship import ship
+    from training.emotion.release.ship import ship
 
     data = tiny_data()
     run = tmp_path / "run"

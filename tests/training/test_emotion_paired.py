@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from training.emotion.paired import PairedComparison, PairedDifference, compare
+from training.emotion.release.paired import PairedComparison, PairedDifference, compare
 
 
 def test_the_paired_accuracy_difference_and_its_standard_error_are_exact() -> None:

@@ -18,8 +18,8 @@ import pytest
 from moodtune_contracts.model_card import ModelCard
 from support.faces import FER_FIXTURE
 from support.paths import REPO
-from training.emotion.gpu_route import unshard_run
-from training.emotion.shards import PART_BYTES, join_parts, split_file
+from training.emotion.gpu.route import unshard_run
+from training.emotion.gpu.shards import PART_BYTES, join_parts, split_file
 
 
 @pytest.fixture(scope="module")

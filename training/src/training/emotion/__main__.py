@@ -27,7 +27,6 @@ from training.emotion.layout import (
     SHIPPED_MODEL,
     artifact_of,
 )
-from training.emotion.ship import ship
 
 log = logging.getLogger("training.emotion")
 # Every --help shows each option's default.
@@ -324,25 +323,27 @@ def main(argv: list[str] | None = None) -> int:
             log.error("%s (FER2013: see the README, Data sets)", exc)
             return 2
     if args.command == "ship":
+        from training.emotion.release.ship import ship
+
         ship(args.run, args.to)
         return 0
     if args.command == "peers":
-        from training.emotion.peers import add_peers
+        from training.emotion.release.peers import add_peers
 
         add_peers(card_path=args.card, predictions=args.predictions)
         return 0
     if args.command == "speed":
-        from training.emotion.speed import record_speed
+        from training.emotion.release.speed import record_speed
 
         record_speed(model_path=args.model, calls=args.calls)
         return 0
     if args.command == "litert":
-        from training.emotion.litert import record_litert
+        from training.emotion.release.litert import record_litert
 
         record_litert(model_path=args.model, data=args.data, cache_dir=args.cache_dir, calls=args.calls)
         return 0
     if args.command == "versus":
-        from training.emotion.served import versus
+        from training.emotion.release.served import versus
 
         print(
             json.dumps(
@@ -358,17 +359,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "views":
-        from training.emotion.card import set_served_view
+        from training.emotion.release.views import set_served_view
 
         set_served_view(args.card, flip_average=args.flip_average)
         return 0
     if args.command == "shard":
-        from training.emotion.gpu_route import shard_run
+        from training.emotion.gpu.route import shard_run
 
         shard_run(args.run, args.out)
         return 0
     if args.command == "unshard":
-        from training.emotion.gpu_route import unshard_run
+        from training.emotion.gpu.route import unshard_run
 
         unshard_run(args.parts, args.run)
         return 0
@@ -378,8 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         schedule = Schedule.load(args.file)
         run = args.runs / schedule.name
         if args.action == "record":
+            from training.emotion.machine import cpu_name
             from training.emotion.schedule import plot
-            from training.emotion.speed import cpu_name
 
             flags = schedule.train_args
             precision = flags[flags.index("--precision") + 1] if "--precision" in flags else "auto"

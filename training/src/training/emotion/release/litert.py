@@ -17,7 +17,8 @@ from moodtune_vision.litert import LITERT_PRECISIONS, LiteRTClassifier, LiteRTPr
 from training.emotion.data import load_fer
 from training.emotion.evaluate import metrics, predict
 from training.emotion.export import write_card
-from training.emotion.speed import cpu_name, median_call_ms
+from training.emotion.machine import cpu_name
+from training.emotion.release.speed import median_call_ms
 
 log = logging.getLogger(__name__)
 

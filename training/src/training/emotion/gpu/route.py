@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard
+from training.emotion.gpu.shards import join_parts, split_file
 from training.emotion.layout import CARD_FILE, CONFUSION, CURVES, HISTORY, MODEL_FILE, artifact_of
-from training.emotion.shards import join_parts, split_file
 
 BESIDE = (HISTORY, CONFUSION)  # from the run directory, when there
 

@@ -3,7 +3,6 @@ serving budget is stated per machine (batch 1), and a card says what it was meas
 
 import logging
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -15,18 +14,9 @@ import numpy as np
 from moodtune_contracts.model_card import ModelCard, ServingSpeed, card_path
 from moodtune_vision.crop import FACE_SIZE
 from training.emotion.export import write_card
+from training.emotion.machine import cpu_name
 
 log = logging.getLogger(__name__)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def median_call_ms(call: Callable[[], object], *, calls: int, warm_up: int = 0) -> float:

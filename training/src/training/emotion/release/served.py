@@ -12,7 +12,7 @@ import numpy as np
 from moodtune_contracts.model_card import ModelCard, card_path
 from training.emotion.data import load_fer
 from training.emotion.evaluate import predict
-from training.emotion.paired import compare
+from training.emotion.release.paired import compare
 
 
 def served_probabilities(model_path: Path, faces: np.ndarray) -> tuple[np.ndarray, bool]:

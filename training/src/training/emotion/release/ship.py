@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from moodtune_contracts.model_card import ModelCard
+from training.emotion.export import input_contract, write_card
 from training.emotion.layout import CARD_FILE, CONFUSION, CURVES, MODEL_FILE, artifact_of
 
 log = logging.getLogger("training.emotion")
@@ -15,9 +16,6 @@ def ship(run: Path, to: Path) -> ModelCard:
 
     Returns the shipped card.
     """
-    # Imported here so the CLI's `--help` and `compare` work without loading a deep-learning backend.
-    from training.emotion.export import input_contract, write_card
-
     to.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(artifact_of(run) / MODEL_FILE, to / MODEL_FILE)
     trained = ModelCard.model_validate_json((artifact_of(run) / CARD_FILE).read_bytes())
