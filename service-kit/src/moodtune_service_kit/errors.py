@@ -1,14 +1,16 @@
 """Every failure as the one ErrorResponse shape (moodtune_contracts.errors); nothing escapes as a bare
 500 page."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from moodtune_contracts.errors import ErrorDetail, ErrorResponse, MoodtuneError
+from moodtune_contracts.errors import ErrorDetail, ErrorResponse, InvalidInput, MoodtuneError
 from moodtune_service_kit.request_ids import request_id_var
 
 # Responses every route may give, for the OpenAPI spec.
@@ -37,6 +39,22 @@ def _error(status: int, body: ErrorResponse, headers: dict[str, str] | None = No
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
+def _described(errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A validation failure in words: the first problem as the message, every problem's place and
+    reason as the details."""
+    problems = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")} for e in errors]
+    first: dict[str, Any] = problems[0] if problems else {"loc": [], "msg": "invalid request"}
+    message = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else str(first["msg"])
+    return message, {"errors": problems}
+
+
+def invalid_input(exc: ValidationError) -> InvalidInput:
+    """A check a route makes itself with a pydantic model, failed: the 422 `invalid_input`, worded as
+    FastAPI's own validation failures are."""
+    message, details = _described(exc.errors())
+    return InvalidInput(message, details=details)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to the one ErrorResponse shape; nothing escapes as a bare 500 page."""
 
@@ -46,13 +64,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")} for e in exc.errors()
-        ]
-        first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
-        message = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        message, details = _described(exc.errors())
         body = ErrorResponse(
-            error=ErrorDetail(code="invalid_request", message=message, details={"errors": problems}),
+            error=ErrorDetail(code="invalid_request", message=message, details=details),
             request_id=request_id_var.get(),
         )
         return _error(422, body)
