@@ -1,10 +1,12 @@
-"""What the gateway answers (its OpenAPI spec is a product: every field described, examples given)."""
+"""What the gateway takes and answers (its OpenAPI spec is a product: every field described,
+examples given)."""
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from moodtune_contracts.analysis import Box, ModelInfo
+from moodtune_contracts.analysis import Box, FaceMode, ModelInfo
+from moodtune_contracts.errors import InvalidInput
 from moodtune_contracts.mood import Policy, Ranking
 from moodtune_contracts.recommendations import (
     RANKING_DESCRIPTION,
@@ -69,6 +71,46 @@ class Recommendation(Songs):
     faces_found: int = Field(description="faces in the image")
     faces: list[FaceMood] = Field(description="every face found, largest first, each with its own mood")
     model: ModelInfo
+
+
+FACE_MODE_DESCRIPTION = "`auto`, `detect` or `whole` (the image is the face)"
+
+
+class RecommendQuery(BaseModel):
+    """POST /recommend's query parameters: whose mood, which songs, and the track filters.
+
+    `genres` is not limited here: the router checks the filters with TrackFilters, whose limit of
+    20 answers `invalid_input` as the recommender's own checks do."""
+
+    policy: Policy = Field(Policy.MATCH, description="`match` the mood, or `uplift` a negative one")
+    ranking: Ranking = Field(Ranking.MOOD, description=RANKING_DESCRIPTION)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description=SEED_DESCRIPTION)
+    limit: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=100, description="the next songs: page 2 follows page 1")
+    face: FaceMode = Field(FaceMode.AUTO, description=FACE_MODE_DESCRIPTION)
+    face_number: int = Field(
+        1, ge=1, le=100, description="whose mood counts: 1 = the largest face, 2 the next, …"
+    )
+    group: bool = Field(
+        False, description="music for everyone in the photo: the faces' moods blended by face area"
+    )
+    genres: list[str] | None = Field(None, description="only these genres (at most 20)")
+    exclude_explicit: bool = False
+    min_popularity: int = Field(0, ge=0, le=100)
+    year_from: int | None = Field(None, ge=1800, le=2100)
+    year_to: int | None = Field(None, ge=1800, le=2100)
+    include_non_music: bool | None = Field(
+        None, description=TrackFilters.model_fields["include_non_music"].description
+    )
+
+    def whose_mood(self) -> int | None:
+        """The number of the face whose mood counts, or None for the group's."""
+        if self.group and self.face_number != 1:
+            raise InvalidInput(
+                "choose one face (`face_number`) or the group (`group=true`), not both",
+                details={"face_number": self.face_number, "group": self.group},
+            )
+        return None if self.group else self.face_number
 
 
 class SongsRequest(TrackFilters):

@@ -1,28 +1,30 @@
 """POST /recommend (a photo in, the mood and songs out), and its two halves for clients that keep
 the mood themselves (live mode): POST /moods and POST /songs; GET /genres for the genre filter."""
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import ValidationError
 
 from gateway.api.deps import SettingsDep, UpstreamsDep, request_budget
-from gateway.recommend import read_moods, recommend_for_image, songs_for
-from gateway.schemas import MoodReading, Recommendation, Songs, SongsRequest
-from moodtune_contracts.analysis import FaceMode
-from moodtune_contracts.errors import ErrorResponse, InvalidInput
-from moodtune_contracts.mood import Policy, Ranking
-from moodtune_contracts.recommendations import (
-    RANKING_DESCRIPTION,
-    SEED_DESCRIPTION,
-    SEED_MAX,
-    GenreListing,
-    TrackFilters,
+from gateway.schemas import (
+    FACE_MODE_DESCRIPTION,
+    MoodReading,
+    Recommendation,
+    RecommendQuery,
+    Songs,
+    SongsRequest,
 )
-from moodtune_service_kit.errors import RETRY_AFTER_HEADERS
+from gateway.use_cases import Photo, SongChoice, read_moods, recommend_for_photo, songs_for
+from moodtune_contracts.analysis import FaceMode
+from moodtune_contracts.errors import ErrorResponse, ImageTooLarge
+from moodtune_contracts.recommendations import GenreListing, TrackFilters
+from moodtune_service_kit.errors import RETRY_AFTER_HEADERS, invalid_input
 
 router = APIRouter(tags=["recommend"], dependencies=[Depends(request_budget)])
 IMAGE_DESCRIPTION = "a photo with a face: JPEG, PNG, WebP, BMP or GIF"
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
 
 
 def _error(description: str, example_code: str) -> dict[str, Any]:
@@ -55,6 +57,39 @@ RECOMMEND_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def read_photo(image: UploadFile, *, max_bytes: int) -> Photo:
+    """The upload, within the gateway's limit, with only what the emotion-service needs: not the
+    caller's filename, and a declared type that is a plain media type (anything else is sent as
+    octet-stream, and the bytes decide)."""
+    data = await image.read()
+    if len(data) > max_bytes:
+        raise ImageTooLarge(
+            f"upload is {len(data):,} bytes; the limit is {max_bytes:,}",
+            details={"bytes": len(data), "max_bytes": max_bytes},
+        )
+    declared = (image.content_type or "").split(";")[0].strip().lower()
+    forwarded = declared if MEDIA_TYPE.fullmatch(declared) else "application/octet-stream"
+    return Photo(data=data, media_type=forwarded)
+
+
+def song_choice(options: RecommendQuery | SongsRequest) -> SongChoice:
+    """The songs asked for; the filters checked as the recommender checks them."""
+    try:
+        filters = TrackFilters.model_validate(
+            options.model_dump(include=set(TrackFilters.model_fields), exclude_none=True)
+        )
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+    return SongChoice(
+        policy=options.policy,
+        ranking=options.ranking,
+        seed=options.seed,
+        limit=options.limit,
+        page=options.page,
+        filters=filters,
+    )
+
+
 @router.post(
     "/recommend",
     operation_id="recommend",
@@ -71,66 +106,17 @@ async def recommend(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
-    policy: Annotated[
-        Policy, Query(description="`match` the mood, or `uplift` a negative one")
-    ] = Policy.MATCH,
-    ranking: Annotated[Ranking, Query(description=RANKING_DESCRIPTION)] = Ranking.MOOD,
-    seed: Annotated[int | None, Query(ge=0, le=SEED_MAX, description=SEED_DESCRIPTION)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    page: Annotated[int, Query(ge=1, le=100, description="the next songs: page 2 follows page 1")] = 1,
-    face: Annotated[
-        FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
-    ] = FaceMode.AUTO,
-    face_number: Annotated[
-        int, Query(ge=1, le=100, description="whose mood counts: 1 = the largest face, 2 the next, …")
-    ] = 1,
-    group: Annotated[
-        bool, Query(description="music for everyone in the photo: the faces' moods blended by face area")
-    ] = False,
-    genres: Annotated[list[str] | None, Query(description="only these genres (at most 20)")] = None,
-    exclude_explicit: bool = False,
-    min_popularity: Annotated[int, Query(ge=0, le=100)] = 0,
-    year_from: Annotated[int | None, Query(ge=1800, le=2100)] = None,
-    year_to: Annotated[int | None, Query(ge=1800, le=2100)] = None,
-    include_non_music: Annotated[
-        bool | None, Query(description=TrackFilters.model_fields["include_non_music"].description)
-    ] = None,
+    query: Annotated[RecommendQuery, Query()],
 ) -> Recommendation:
-    if group and face_number != 1:
-        raise InvalidInput(
-            "choose one face (`face_number`) or the group (`group=true`), not both",
-            details={"face_number": face_number, "group": group},
-        )
-    try:
-        filters = TrackFilters(
-            genres=genres or [],
-            exclude_explicit=exclude_explicit,
-            min_popularity=min_popularity,
-            year_from=year_from,
-            year_to=year_to,
-            include_non_music=include_non_music,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(
-            f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
-            details={"errors": [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]},
-        ) from None
-    return await recommend_for_image(
-        image=await image.read(),
-        content_type=image.content_type,
-        face_mode=face.value,
+    face_number = query.whose_mood()
+    choice = song_choice(query)
+    return await recommend_for_photo(
+        photo=await read_photo(image, max_bytes=settings.max_upload_bytes),
+        face_mode=query.face,
         face_number=face_number,
-        group=group,
-        policy=policy.value,
-        ranking=ranking.value,
-        seed=seed,
-        limit=limit,
-        page=page,
-        filters=filters,
+        choice=choice,
         emotion=upstreams.emotion,
         recommender=upstreams.recommender,
-        max_upload_bytes=settings.max_upload_bytes,
     )
 
 
@@ -147,16 +133,12 @@ async def moods(
     upstreams: UpstreamsDep,
     settings: SettingsDep,
     image: Annotated[UploadFile, File(description=IMAGE_DESCRIPTION)],
-    face: Annotated[
-        FaceMode, Query(description="`auto`, `detect` or `whole` (the image is the face)")
-    ] = FaceMode.AUTO,
+    face: Annotated[FaceMode, Query(description=FACE_MODE_DESCRIPTION)] = FaceMode.AUTO,
 ) -> MoodReading:
     analysis, faces = await read_moods(
-        image=await image.read(),
-        content_type=image.content_type,
-        face_mode=face.value,
+        photo=await read_photo(image, max_bytes=settings.max_upload_bytes),
+        face_mode=face,
         emotion=upstreams.emotion,
-        max_upload_bytes=settings.max_upload_bytes,
     )
     return MoodReading(faces=faces, faces_found=len(faces), model=analysis.model)
 
@@ -171,15 +153,9 @@ async def moods(
     "(the nearest the mood, most popular first) and the reasons out.",
 )
 async def songs(body: SongsRequest, upstreams: UpstreamsDep) -> Songs:
-    filters = TrackFilters.model_validate(body.model_dump(include=set(TrackFilters.model_fields)))
     return await songs_for(
         probabilities={str(k): v for k, v in body.probabilities.items()},
-        policy=body.policy.value,
-        ranking=body.ranking.value,
-        seed=body.seed,
-        limit=body.limit,
-        page=body.page,
-        filters=filters,
+        choice=song_choice(body),
         group=body.group,
         recommender=upstreams.recommender,
     )
