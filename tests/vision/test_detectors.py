@@ -178,3 +178,12 @@ def test_picture_of_an_array_keeps_grey_grey() -> None:
 def test_a_chain_decodes_as_large_as_its_most_demanding_detector() -> None:
     assert make_detector("blazeface").decode_min_side == 500
     assert make_detector("blazeface+mtcnn").decode_min_side == DETECT_MAX_SIDE == 800
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 100_000, 3), (100_000, 1, 3), (3, 5000, 3), (191, 193, 3), (4000, 3000, 3)]
+)
+def test_letterbox_fits_any_shape_into_the_input_square(shape: tuple[int, int, int]) -> None:
+    tensor, factor = BlazeFace(FULL_RANGE).letterbox(np.full(shape, 255, np.uint8))
+    assert tensor.shape == (192, 192, 3) and factor == pytest.approx(max(shape[:2]) / 192)
+    assert tensor.max() == pytest.approx(1.0) and tensor.min() == pytest.approx(-1.0)  # image, then padding
