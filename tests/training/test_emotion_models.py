@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from moodtune_contracts.model_card import ModelCard
-from support.models import run_card
+from support.models import fixture_metrics, untrained_provenance
 from support.tiny_runs import TINY_INPUT, tiny_config, tiny_data
 from training.emotion.architectures import ARCHITECTURES
 from training.emotion.config import TrainConfig, recipe_for, with_overrides
@@ -40,8 +40,8 @@ def test_each_architecture_trains_evaluates_exports_and_reloads(arch: str, tmp_p
     assert 0.0 <= evaluation["accuracy"] <= 1.0
     assert np.asarray(evaluation["confusion_matrix"]["rows_true_columns_predicted"]).sum() == 14
 
-    card_fields = run_card(arch, result.classifier)
-    path, card = export(result.classifier, out=tmp_path / "artifact", card=card_fields)
+    made, metrics = untrained_provenance(arch), fixture_metrics(result.classifier)
+    path, card = export(result.classifier, out=tmp_path / "artifact", made=made, metrics=metrics)
     model = keras.models.load_model(path)
     # The input contract: 48x48x1 grey 0..255 in, 7 probabilities out.
     assert tuple(model.input_shape) == (None, 48, 48, 1)
@@ -56,7 +56,9 @@ def test_each_architecture_trains_evaluates_exports_and_reloads(arch: str, tmp_p
 
 def test_exported_weights_are_stored_as_float16_and_load_as_float32(tmp_path: Path) -> None:
     classifier = build_classifier(arch="basic_cnn", input_size=48)
-    path, _ = export(classifier, out=tmp_path, card=run_card("basic_cnn", classifier))
+    path, _ = export(
+        classifier, out=tmp_path, made=untrained_provenance("basic_cnn"), metrics=fixture_metrics(classifier)
+    )
     with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as h5:
         dtypes: set[str] = set()
         h5.visititems(lambda _, node: dtypes.add(str(node.dtype)) if isinstance(node, h5py.Dataset) else None)
@@ -128,7 +130,9 @@ def test_warm_start_copies_every_weight_whose_shape_matches_and_starts_the_rest_
     source = build_classifier(arch="basic_cnn", input_size=48)
     for variable in source.weights:
         variable.assign(np.full(variable.shape, 0.5, dtype="float32"))
-    path, _ = export(source, out=tmp_path, card=run_card("basic_cnn", source))
+    path, _ = export(
+        source, out=tmp_path, made=untrained_provenance("basic_cnn"), metrics=fixture_metrics(source)
+    )
     # Another input size changes the Flatten width, so only the first dense kernel differs in shape.
     target = build_classifier(arch="basic_cnn", input_size=64)
     skipped = warm_start(target, path)
@@ -140,7 +144,9 @@ def test_warm_start_copies_every_weight_whose_shape_matches_and_starts_the_rest_
 
 def test_warm_start_refuses_another_architecture(tmp_path: Path) -> None:
     source = build_classifier(arch="basic_cnn", input_size=48)
-    path, _ = export(source, out=tmp_path, card=run_card("basic_cnn", source))
+    path, _ = export(
+        source, out=tmp_path, made=untrained_provenance("basic_cnn"), metrics=fixture_metrics(source)
+    )
     with pytest.raises(ValueError, match="cannot warm-start"):
         warm_start(build_classifier(arch="vgg16", input_size=TINY_INPUT), path)
 
@@ -159,8 +165,10 @@ def test_ship_copies_the_artifact_refreshes_the_input_contract_and_writes_the_ca
     data = tiny_data()
     run = tmp_path / "run"
     result = train(tiny_config("basic_cnn", run), data)
-    card = run_card("basic_cnn", result.classifier, epochs_trained=1, best_epoch=1)
-    _, written = export(result.classifier, out=run / "artifact", card=card)
+    made = untrained_provenance("basic_cnn", epochs_trained=1, best_epoch=1)
+    _, written = export(
+        result.classifier, out=run / "artifact", made=made, metrics=fixture_metrics(result.classifier)
+    )
     stale = written.model_dump(mode="json")
     stale["input"]["face_crop"] = {"detector": "old"}
     (run / "artifact" / CARD_FILE).write_text(json.dumps(stale))

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from moodtune_vision.detectors import DEFAULT_DETECTOR
 from training.emotion.architectures import get_architecture
 from training.emotion.recipe import Augmentation, Recipe
 
@@ -53,6 +54,7 @@ class TrainConfig:
     resume: bool = False
     export_only: bool = False  # no more epochs: evaluate and export the best so far
     extra: Path | None = None
+    face_detector: str = DEFAULT_DETECTOR  # finds the faces in `extra`'s images, as the service does
     cache_dir: Path | None = None
     augment_in: str = "auto"  # auto, loader (NumPy/OpenCV, off the step) or model (Keras layers)
     precision: str = "auto"  # auto, or a keras dtype policy: float32, mixed_bfloat16, mixed_float16

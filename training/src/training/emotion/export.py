@@ -1,4 +1,5 @@
-"""The artifact the emotion-service loads: one .keras file (weights stored as float16) and its card.
+"""The artifact the emotion-service loads: one .keras file (weights stored as float16) and its card,
+the typed `ModelCard`, made here only: from the run's `Provenance`, the saved file and its scores.
 
 Weights are stored in float16 to halve the file; Keras casts them back to float32 variables at load,
 so inference runs in float32 and the card reports accuracy both ways to show it holds.
@@ -8,7 +9,7 @@ import io
 import logging
 import subprocess
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import keras
 import numpy as np
 
 from moodtune_contracts.emotions import EMOTION_LABELS
-from moodtune_contracts.model_card import InputContract, ModelCard
+from moodtune_contracts.model_card import DataInfo, InputContract, Metrics, ModelCard, TrainingRun
 from moodtune_vision.crop import FACE_SIZE
 from moodtune_vision.detectors import DEFAULT_DETECTOR, DETECTORS, make_detector
 from moodtune_vision.precision import with_precision
@@ -25,10 +26,45 @@ from training.emotion import card as card_md
 from training.emotion.data import FerData
 from training.emotion.evaluate import evaluate_split, plot_confusion
 from training.emotion.layout import CARD_FILE, CONFUSION, METRICS, MODEL_FILE, artifact_of
+from training.emotion.recipe import Recipe
 from training.files import file_sha256
 
 log = logging.getLogger(__name__)
 _WEIGHTS_ENTRY = "model.weights.h5"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a model was made, as its card tells it: what only the run knows, each field the card's of
+    that name. The rest of the card comes from the saved file and its scores (`model_card`)."""
+
+    architecture: str
+    preset: str
+    recipe: Recipe  # its `tta`: whether the model is served with flip averaging
+    weights_init: str
+    epochs_trained: int
+    best_epoch: int
+    data: DataInfo
+    training: TrainingRun
+    commit: str
+    command: str
+    warm_start: str | None = None  # the saved model the run started from, as `describe` names it
+    name: str | None = None  # default: `<architecture>-fer2013`
+
+    def card_fields(self) -> dict[str, Any]:
+        """The card's fields this record fills: each as it is, but the recipe as JSON and what it
+        says of serving (flip averaging when it reads each face with its mirror)."""
+        recorded = {field.name: getattr(self, field.name) for field in fields(self) if field.name != "name"}
+        return {**recorded, "recipe": asdict(self.recipe), "flip_average": self.recipe.tta}
+
+
+def data_info(data: FerData) -> DataInfo:
+    return DataInfo(
+        source=data.source,
+        sha256=data.sha256,
+        counts={name: split.counts() for name, split in data.splits.items()},
+        extension=data.extension,
+    )
 
 
 def store_weights_as_float16(path: Path) -> None:
@@ -91,33 +127,37 @@ def input_contract() -> InputContract:
     )
 
 
-def export(classifier: keras.Model, *, out: Path, card: dict[str, Any]) -> tuple[Path, ModelCard]:
-    """Save the classifier with float16 weights and write its card; returns the card as written.
-
-    `card` holds what only the run knows (architecture, recipe, data, metrics, ...); the rest is
-    filled in here. A card missing anything the service needs fails here, not at serving time."""
+def export(
+    classifier: keras.Model, *, out: Path, made: Provenance, metrics: Metrics
+) -> tuple[Path, ModelCard]:
+    """Save the classifier with float16 weights and write its card; returns the card as written."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / MODEL_FILE
     classifier.save(path)
     store_weights_as_float16(path)
+    card = model_card(path, made=made, metrics=metrics)
+    write_card(card, out)
+    return path, card
+
+
+def model_card(path: Path, *, made: Provenance, metrics: Metrics) -> ModelCard:
+    """The card of a saved model. A card missing anything the service needs fails here, not at
+    serving time; the release tools later add what they measure to it."""
     sha = file_sha256(path)
-    full = ModelCard.model_validate(
-        {
-            "name": card.get("name", f"{card['architecture']}-fer2013"),
-            "version": f"{card['architecture']}@{sha[:12]}",
-            "file": MODEL_FILE,
-            "sha256": sha,
-            "size_bytes": path.stat().st_size,
-            "weights_storage": "float16 (loaded into float32 variables)",
-            "labels": list(EMOTION_LABELS),
-            "input": input_contract(),
-            "output": "softmax probabilities, one per label, in the order of `labels`",
-            "keras_version": keras.__version__,
-            **card,
-        }
+    return ModelCard(
+        name=made.name or f"{made.architecture}-fer2013",
+        version=f"{made.architecture}@{sha[:12]}",
+        file=path.name,
+        sha256=sha,
+        size_bytes=path.stat().st_size,
+        weights_storage="float16 (loaded into float32 variables)",
+        labels=list(EMOTION_LABELS),
+        input=input_contract(),
+        output="softmax probabilities, one per label, in the order of `labels`",
+        keras_version=keras.__version__,
+        metrics=metrics,
+        **made.card_fields(),
     )
-    write_card(full, out)
-    return path, full
 
 
 def write_card(card: ModelCard, directory: Path) -> Path:
@@ -133,7 +173,7 @@ def evaluated_export(
     data: FerData,
     *,
     run: Path,
-    card: dict[str, Any],
+    made: Provenance,
     title: str,
     train_accuracy: bool = True,
 ) -> tuple[Path, ModelCard]:
@@ -142,7 +182,7 @@ def evaluated_export(
     asked; exported to RUN/artifact with its card; then the stored file scored again, with float16
     weights and in bfloat16 compute, into the card and RUN/metrics.json (`layout`)."""
     run.mkdir(parents=True, exist_ok=True)
-    flip_average = bool(card.get("flip_average", False))
+    flip_average = made.recipe.tta
     one_pass = evaluate_split(classifier, data.val, tta=False)
     flipped = evaluate_split(classifier, data.val, tta=True)
     evaluation: dict[str, Any] = {
@@ -156,7 +196,9 @@ def evaluated_export(
         evaluation["train_accuracy"] = evaluate_split(classifier, data.train, tta=False)["accuracy"]
     plot_confusion(evaluation["val"], run / CONFUSION, title=f"{title}, PublicTest")
 
-    model_path, full_card = export(classifier, out=artifact_of(run), card={**card, "metrics": evaluation})
+    model_path, full_card = export(
+        classifier, out=artifact_of(run), made=made, metrics=Metrics.model_validate(evaluation)
+    )
     reloaded = keras.models.load_model(model_path)
     # One pass, like `val_one_pass`: the service compares bfloat16 with that, whichever view it serves.
     stored = evaluate_split(reloaded, data.val, tta=False)

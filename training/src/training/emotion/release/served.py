@@ -23,7 +23,7 @@ def served_probabilities(model_path: Path, faces: np.ndarray) -> tuple[np.ndarra
 
 
 def versus(
-    *, candidate: Path, shipped: Path, data: Path, cache_dir: Path, out: Path | None
+    *, candidate: Path, shipped: Path, data: Path, cache_dir: Path | None, out: Path | None
 ) -> dict[str, object]:
     fer = load_fer(data, cache_dir=cache_dir)
     y = fer.val.y
