@@ -2,11 +2,11 @@
 done within the configured wait (`EMOTION_MAX_QUEUE_WAIT_S`, `GATEWAY_MAX_QUEUE_WAIT_S`); beyond it
 the caller is told "busy, retry after N s" at once, before anything is decoded or asked of another
 service. The emotion-service bounds its own queue; the gateway bounds the photos it has in hand
-(measured: with only the emotion-service bounded, 128 callers through the gateway waited p50 2.7 s
-in the gateway, before the emotion-service saw them).
+(with only the emotion-service bounded, callers through the gateway waited in the gateway, before
+the emotion-service saw them).
 
-Without a bound, a burst makes every caller slow (64 clients on 2 cores: p50 1.5 s, p99 3.3 s)
-instead of a few callers told to come back. The wait ahead of a newcomer is estimated as
+Without a bound, a burst makes every caller slow instead of a few callers told to come back
+(benchmarks/RESULTS.md, Overload, measures both). The wait ahead of a newcomer is estimated as
 
     images admitted and not yet answered  x  seconds of service per image,
 
@@ -14,12 +14,12 @@ where the cost per image is measured, not configured: the busy time (any image i
 two answers, divided by the images answered, over the last few seconds (exponentially decayed).
 It therefore includes everything an image costs on this machine, decoding, detection, its share of
 micro-batched model calls, even the CPU that refusing others takes, and follows the batch sizes
-load brings (about 24 ms an image with 8 callers on the 2-core EPYC, 30+ ms for a lone caller).
+load brings (an image costs less under load, when it shares model calls, than for a lone caller).
 
 A refused caller is told when to come back (Retry-After): when the work beyond the bound, and that
 of the callers refused in the last second, who will come back too, would be done. A fixed 1 s
-brought every refused caller back within the second: at 128 callers the gateway refused ~76
-photos/s, and refusing them took CPU that serving needed.
+brought every refused caller back within the second, and refusing them again took CPU that
+serving needed (benchmarks/RESULTS.md, Overload).
 """
 
 import math
@@ -34,7 +34,7 @@ from moodtune_contracts.errors import Overloaded
 from moodtune_service_kit.middleware import send_json
 from moodtune_service_kit.request_ids import request_id_var
 
-# Before anything is measured: a lone photo's service time on 2 cores, rounded up (RESULTS.md).
+# Before anything is measured: a lone photo's measured service time, rounded up (benchmarks/RESULTS.md).
 PRIOR_COST_S = 0.05
 # How quickly old measurements fade: long enough to average over several micro-batches (answers
 # arrive in clumps, one per model call), short enough to follow a change of load within seconds.
@@ -143,8 +143,8 @@ class AdmissionMiddleware:
     """Pure ASGI: takes the admission slot of a request to one of `paths` as soon as its head has
     arrived, before the body is parsed. A refused request's body is drained unparsed (so the
     connection stays usable) and answered 503 `overloaded`. Refusing must cost next to nothing:
-    at 128 callers the gateway refused ~80 photos/s, and parsing each multipart body first took
-    the CPU that serving needed (served/s fell to 0.68x the 8-client figure)."""
+    under overload most requests are refused, and parsing each multipart body first took the CPU
+    that serving needed (benchmarks/RESULTS.md, Overload)."""
 
     def __init__(self, app: ASGIApp, *, admission: Admission, paths: frozenset[str]) -> None:
         self.app, self.admission, self.paths = app, admission, paths
