@@ -72,9 +72,9 @@ async def find_faces(
     data: bytes, *, mode: FaceMode, detector: FaceDetector, settings: Settings
 ) -> tuple[tuple[int, int], list[Face]]:
     """Small face crops are decoded on the event loop; anything larger, or needing detection, in a
-    worker thread so the loop stays free. The hand-off costs more than decoding a 48x48 JPEG
-    (~0.4 ms of CPU against ~0.05 ms; benchmarks/RESULTS.md), and at hundreds of requests per
-    second on two cores that CPU is taken from the model."""
+    worker thread so the loop stays free. The hand-off costs more CPU than decoding a 48x48 JPEG
+    (benchmarks/RESULTS.md), and at hundreds of requests per second that CPU is taken from the
+    model."""
     if len(data) > INLINE_MAX_BYTES:
         return await asyncio.to_thread(_open_and_crop, data, mode=mode, detector=detector, settings=settings)
     image = open_image(data, max_pixels=settings.max_pixels)  # the header only

@@ -229,8 +229,8 @@ class EmotionClassifier:
         `auto` tries bfloat16 only where it can pay (a GPU, or a CPU with AMX) and only if the card
         says it reads PublicTest within BFLOAT16_MAX_ACCURACY_LOSS of float32; then both are timed
         on each batch size, and bfloat16 serves from the smallest size from which it is faster at
-        every larger size. On the one AMX CPU measured it was 2x slower at batch 1 and 1.5x faster
-        at 32 (benchmarks/RESULTS.md). `bfloat16` forces it for every batch; `float32` never.
+        every larger size: on a CPU with AMX it can be slower at small batches and faster at large
+        ones (benchmarks/RESULTS.md). `bfloat16` forces it for every batch; `float32` never.
         """
         if self.litert is not None:
             return self._set_precision(None, f"LiteRT {self.runtime.precision}: bfloat16 is for Keras only")

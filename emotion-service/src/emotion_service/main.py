@@ -29,7 +29,7 @@ log = logging.getLogger(SERVICE)
 def freeze_loaded_heap() -> None:
     """Exempt what is loaded by now (TensorFlow, Keras and the model: ~500k objects, kept for the
     process's life) from the cyclic garbage collector. Otherwise every full collection re-scans
-    them: ~0.35 s with the event loop stopped, every few seconds under load (benchmarks/RESULTS.md)."""
+    them, with the event loop stopped, every few seconds under load (benchmarks/RESULTS.md)."""
     gc.collect()
     gc.freeze()
 
@@ -117,8 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sum(phases.values()),
             phases,
         )
-        # `auto` is decided once the service is ready: timing float32 against bfloat16 costs ~15 s
-        # here (each precision traced per batch size), so the service answers in float32 meanwhile
+        # `auto` is decided once the service is ready: timing float32 against bfloat16 takes a while
+        # (each precision traced per batch size), so the service answers in float32 meanwhile
         # and switches when the measurement says so (/readyz shows which, and why).
         measuring = None
         if settings.precision == "auto":
