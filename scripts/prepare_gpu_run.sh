@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fill .gpu/ (ignored by git) with what scripts/train_emotion_gpu.sh needs on the GPU machine:
 # the wheels its image lacks, at the versions uv.lock pins, for its Python 3.12, and the FER2013
-# tarball. Then say how big the checkout with .gpu/ is, to copy to the GPU host.
+# tarball. Then say how big the checkout with .gpu/ is (the shipped model.keras aside: the GPU run
+# does not need it), to copy to the GPU host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU_DIR="${MOODTUNE_GPU_DIR:-.gpu}"
@@ -17,4 +18,4 @@ done
 cp "$DATA" "$GPU_DIR/fer2013-train-val.tar.gz"
 tracked=$(git ls-files -z | grep -zv '^artifacts/emotion/model.keras$' | xargs -0 du -cb | tail -1 | cut -f1)
 carried=$(du -sb "$GPU_DIR" | cut -f1)
-echo "travels: $(( (tracked + carried) / 1048576 )) MiB (tracked files without the model, and $GPU_DIR); limit 64"
+echo "travels: $(( (tracked + carried) / 1048576 )) MiB (tracked files without the model, and $GPU_DIR)"

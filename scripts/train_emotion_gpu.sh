@@ -28,7 +28,7 @@ LEARNING_RATE="${MOODTUNE_GPU_LEARNING_RATE:-0.2}"
 WARMUP="${MOODTUNE_GPU_WARMUP_EPOCHS:-3}"
 MIXUP="${MOODTUNE_GPU_MIXUP:-0}"
 # A guard, not the plan: training stops after the epoch that crosses it, so the export and the
-# parts are still written inside a bounded session (the schedule is sized to end well before it).
+# parts are still written within the time the GPU host gives (set it to yours).
 MAX_MINUTES="${MOODTUNE_GPU_MAX_MINUTES:-5.5}"
 EXTRA=()
 [ -n "${MOODTUNE_GPU_LIMIT_TRAIN:-}" ] && EXTRA+=(--limit-train "$MOODTUNE_GPU_LIMIT_TRAIN")

@@ -1,5 +1,5 @@
-"""The GPU route's one command, dry-run on the CPU with tiny settings: the same script, so the day a
-device is lent its first call is the real run (scripts/train_emotion_gpu.sh).
+"""The GPU route's one command, dry-run on the CPU with tiny settings: the same script, so its first
+run on a GPU host is the real run (scripts/train_emotion_gpu.sh).
 
 Real parts: the real FER2013 image-folder format (a .tar.gz of committed FER2013 faces), JAX as the
 backend, the real export, the parts, and their reassembly here, served by TensorFlow.
@@ -32,7 +32,7 @@ def fer_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def dry_run(fer_tarball: Path, tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
-    """scripts/train_emotion_gpu.sh as the device would run it, with tiny settings and no wheels."""
+    """scripts/train_emotion_gpu.sh as a GPU host would run it, with tiny settings and no wheels."""
     env = {
         **os.environ,
         "OUT": str(tmp_path / "OUT"),

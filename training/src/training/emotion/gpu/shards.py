@@ -1,13 +1,13 @@
 """A model file in pieces small enough to come back from the GPU machine, and put back together.
 
-A bounded GPU session returns at most 8 files of at most 16 MiB each; a float16 ResNet50V2 is ~42 MiB.
+For GPU hosts that return only a few small files: a float16 ResNet50V2 comes back as a few parts.
 Standard library only: this runs on the GPU machine too.
 """
 
 import hashlib
 from pathlib import Path
 
-PART_BYTES = 15 * 2**20  # under the 16 MiB a returned file may weigh
+PART_BYTES = 15 * 2**20  # under 16 MiB, for hosts that limit the size of each returned file
 PART_SUFFIX = ".part"
 
 
