@@ -6,7 +6,7 @@
 # The stand-in is Debian bookworm (debootstrap, minbase) with Debian's python3 3.11 and pip,
 # tagged docker.io/library/python:3.11-slim. It differs from the real image in three ways: CPython
 # is Debian's (in /usr, not /usr/local; the Dockerfiles only rely on `python3 -m venv`), it trusts
-# this host's CA bundle (this sandbox intercepts TLS to the package index), and PIP_CERT points at it.
+# this host's CA bundle (for networks that intercept TLS to the package index), and PIP_CERT points at it.
 #
 # Usage: sudo docker/podman-setup.sh     then: export DOCKER_HOST=unix:///run/moodtune-podman.sock
 set -euo pipefail
@@ -15,8 +15,8 @@ ROOTFS=${MOODTUNE_ROOTFS:-/var/tmp/moodtune-rootfs}
 SOCKET=${MOODTUNE_PODMAN_SOCKET:-/run/moodtune-podman.sock}
 BASE=docker.io/library/python:3.11-slim
 
-# Process limits cannot be raised in this sandbox (podman's defaults would try to), and crun
-# refuses its hybrid cgroup layout where runc works.
+# Process limits cannot be raised in every container host (podman's defaults would try to), and
+# crun refuses a hybrid cgroup layout where runc works.
 mkdir -p /etc/containers
 if ! grep -q default_ulimits /etc/containers/containers.conf 2>/dev/null; then
   printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n\n[engine]\nruntime = "runc"\n' \

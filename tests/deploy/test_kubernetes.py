@@ -1,6 +1,6 @@
 """The Kubernetes manifests (deploy/kubernetes): every overlay rendered by kubectl's kustomize and
 validated offline against the Kubernetes 1.32 OpenAPI schemas (kubernetes-validate bundles them,
-strict: unknown fields are errors), then checked for what the issue asks of them: probes,
+strict: unknown fields are errors), then checked for what a deployment needs of them: probes,
 resources, non-root and read-only, only the gateway exposed, the GPU request, settings that exist."""
 
 import os
