@@ -220,7 +220,8 @@ def has_gpu() -> bool:
 
 
 def resolve_precision(precision: str) -> str:
-    """`auto`: bfloat16 mixed precision on GPUs; float32 on CPUs, where bf16 trained slower here."""
+    """`auto`: bfloat16 mixed precision on GPUs; float32 on CPUs, where bf16 rarely trains faster
+    (training/RESULTS.md)."""
     if precision != "auto":
         return precision
     return "mixed_bfloat16" if has_gpu() else "float32"
