@@ -14,10 +14,10 @@ import pytest
 from PIL import Image
 
 from support.faces import scene_with_faces
+from support.fakes import fake_spotify, serve_in_thread
 from support.paths import REPO
 from support.stack import LocalStack
 from support.video import write_y4m
-from tests.fakes import fake_spotify, serve_in_thread
 from tests.gateway.conftest import start_gateway
 
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from support.faces import fer_samples, image_bytes, scene_with_faces
+from support.fakes import misbehaving_service, serve_in_thread
 from support.processes import free_port
 from support.stack import LocalStack
-from tests.fakes import misbehaving_service, serve_in_thread
 from tests.gateway.conftest import start_gateway
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import fake_spotify, serve_in_thread
+from support.fakes import fake_spotify, serve_in_thread
 from tests.gateway.conftest import start_gateway
 
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from moodtune_contracts.errors import Overloaded
 from moodtune_service_kit.admission import PRIOR_COST_S, Admission, AdmissionMiddleware
-from tests.fakes import serve_in_thread
+from support.fakes import serve_in_thread
 
 
 class Clock:
