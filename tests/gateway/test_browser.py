@@ -16,9 +16,9 @@ from PIL import Image
 from support.faces import scene_with_faces
 from support.fakes import fake_spotify, serve_in_thread
 from support.paths import REPO
+from support.services import start_gateway
 from support.stack import LocalStack
 from support.video import write_y4m
-from tests.gateway.conftest import start_gateway
 
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
@@ -116,10 +116,10 @@ def two_faces(tmp_path_factory: pytest.TempPathFactory, detectable_faces: list[b
 
 
 def test_upload_a_photo_and_see_the_mood_the_reasons_and_songs(
-    browser: Any, stack: LocalStack, one_face: Path
+    browser: Any, services: LocalStack, one_face: Path
 ) -> None:
     driver = browser
-    driver.get(stack.gateway + "/")
+    driver.get(services.gateway + "/")
     _wait(driver, lambda d: len(all_of(d, "#genre option")) > 1)
     by_id(driver, "image").send_keys(str(one_face))
     all_of(driver, "input[value=uplift]")[0].click()
@@ -153,10 +153,10 @@ def test_upload_a_photo_and_see_the_mood_the_reasons_and_songs(
 
 
 def test_an_error_takes_the_old_result_away_and_takes_focus(
-    browser: Any, stack: LocalStack, one_face: Path, tmp_path: Path
+    browser: Any, services: LocalStack, one_face: Path, tmp_path: Path
 ) -> None:
     driver = browser
-    submit_photo(driver, stack.gateway, one_face)
+    submit_photo(driver, services.gateway, one_face)
     blank = tmp_path / "wall.png"
     Image.new("L", (640, 480), color=128).save(blank)
     by_id(driver, "image").send_keys(str(blank))
@@ -168,11 +168,11 @@ def test_an_error_takes_the_old_result_away_and_takes_focus(
     assert accessibility_violations(driver) == []
 
 
-def test_genre_picker_and_more_songs(browser: Any, stack: LocalStack, one_face: Path) -> None:
+def test_genre_picker_and_more_songs(browser: Any, services: LocalStack, one_face: Path) -> None:
     from selenium.webdriver.support.ui import Select
 
     driver = browser
-    submit_photo(driver, stack.gateway, one_face)
+    submit_photo(driver, services.gateway, one_face)
     Select(by_id(driver, "genre")).select_by_value("pop")  # re-runs with the same photo
     _wait(driver, lambda d: all(" pop" in m.text or "· pop" in m.text for m in all_of(d, "#tracks .meta")))
     first = [li.text for li in all_of(driver, "#tracks li")]
@@ -186,7 +186,7 @@ def test_genre_picker_and_more_songs(browser: Any, stack: LocalStack, one_face: 
 
 
 def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_pages(
-    browser: Any, stack: LocalStack, one_face: Path
+    browser: Any, services: LocalStack, one_face: Path
 ) -> None:
     def titles(driver: Any) -> list[str]:
         # Read in one script: the list is re-rendered while the test waits for it, and elements
@@ -197,7 +197,7 @@ def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_p
         return list(driver.execute_script(script))
 
     driver = browser
-    submit_photo(driver, stack.gateway, one_face)
+    submit_photo(driver, services.gateway, one_face)
     mood, first = by_id(driver, "emotion").text, titles(driver)
     by_id(driver, "fresh").click()
     _wait(driver, lambda d: len(titles(d)) == 10 and titles(d) != first)
@@ -213,10 +213,10 @@ def test_different_songs_brings_a_fresh_list_for_the_same_mood_that_more_songs_p
 
 
 def test_several_faces_the_user_picks_whose_mood_counts(
-    browser: Any, stack: LocalStack, two_faces: Path
+    browser: Any, services: LocalStack, two_faces: Path
 ) -> None:
     driver = browser
-    submit_photo(driver, stack.gateway, two_faces)
+    submit_photo(driver, services.gateway, two_faces)
     assert by_id(driver, "faces").is_displayed()
     assert by_id(driver, "faces-title").text == "We found 2 faces. Whose mood counts?"
     choices = all_of(driver, "input[name=face-choice]")
@@ -232,23 +232,23 @@ def test_several_faces_the_user_picks_whose_mood_counts(
 
 
 def test_without_a_client_id_there_is_no_connect_button(
-    browser: Any, stack: LocalStack, one_face: Path
+    browser: Any, services: LocalStack, one_face: Path
 ) -> None:
     driver = browser
-    submit_photo(driver, stack.gateway, one_face)
+    submit_photo(driver, services.gateway, one_face)
     assert not by_id(driver, "spotify-connect").is_displayed()
     assert all_of(driver, "#token-entry summary")[0].is_displayed()
 
 
 @pytest.fixture(scope="module")
-def spotify_gateway(stack: LocalStack) -> Iterator[tuple[str, dict[str, Any]]]:
+def spotify_gateway(services: LocalStack) -> Iterator[tuple[str, dict[str, Any]]]:
     """A gateway with a Spotify client id, its accounts service and Web API both a loopback fake."""
     app, state = fake_spotify()
     with (
         serve_in_thread(app) as spotify,
         start_gateway(
-            GATEWAY_EMOTION_URL=stack.emotion,
-            GATEWAY_RECOMMENDER_URL=stack.recommender,
+            GATEWAY_EMOTION_URL=services.emotion,
+            GATEWAY_RECOMMENDER_URL=services.recommender,
             GATEWAY_SPOTIFY_CLIENT_ID="moodtune-test-client",
             GATEWAY_SPOTIFY_ACCOUNTS_URL=spotify,
             GATEWAY_SPOTIFY_API_URL=f"{spotify}/v1/",
@@ -296,7 +296,7 @@ def test_a_pasted_token_saves_the_songs_fake_spotify(
 
 
 def test_live_mode_smooths_the_mood_and_refreshes_songs_only_when_it_changes(
-    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
+    services: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     """Chromium's fake camera plays a real face, looped: the mood never changes, so after the
     first songs no frame fetches new ones."""
@@ -310,7 +310,7 @@ def test_live_mode_smooths_the_mood_and_refreshes_songs_only_when_it_changes(
         f"--use-file-for-fake-video-capture={video}",
     )
     try:
-        driver.get(stack.gateway + "/")
+        driver.get(services.gateway + "/")
         by_id(driver, "live-start").click()
         _wait(driver, lambda d: len(all_of(d, "#tracks li")) == 10)
         driver.execute_script("document.querySelector('#tracks li').dataset.first = 'yes'")
@@ -331,7 +331,7 @@ def test_live_mode_smooths_the_mood_and_refreshes_songs_only_when_it_changes(
 
 @pytest.mark.parametrize(("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
 def test_the_api_docs_render_from_the_gateway_alone(
-    browser: Any, stack: LocalStack, path: str, rendered: str
+    browser: Any, services: LocalStack, path: str, rendered: str
 ) -> None:
     """Swagger UI and ReDoc come from the gateway itself (no CDN): they render with no internet,
     and every script, style and fetch the page made went to the gateway. (ReDoc's "Redocly" logo
@@ -339,7 +339,7 @@ def test_the_api_docs_render_from_the_gateway_alone(
     from selenium.webdriver.common.by import By
 
     driver = browser
-    driver.get(stack.gateway + path)
+    driver.get(services.gateway + path)
     title = _wait(
         driver,
         lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, rendered) if "Moodtune" in e.text), None),
@@ -350,4 +350,4 @@ def test_the_api_docs_render_from_the_gateway_alone(
         ".filter(r => ['script', 'link', 'css', 'fetch', 'xmlhttprequest'].includes(r.initiatorType))"
         ".map(r => r.name)"
     )
-    assert loaded and all(url.startswith(stack.gateway) for url in loaded), loaded
+    assert loaded and all(url.startswith(services.gateway) for url in loaded), loaded

@@ -52,7 +52,7 @@ def test_spec_names_its_server_and_the_spotify_token_as_a_bearer_scheme() -> Non
 
 
 def test_a_generated_client_runs_a_real_recommend(
-    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
+    services: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(
@@ -81,7 +81,7 @@ def test_a_generated_client_runs_a_real_recommend(
         body = models.BodyRecommend(
             image=types.File(payload=io.BytesIO(photo), file_name="me.jpg", mime_type="image/jpeg")
         )
-        with client_module.Client(base_url=stack.gateway, timeout=None) as client:
+        with client_module.Client(base_url=services.gateway, timeout=None) as client:
             result = recommend.sync_detailed(client=client, body=body, limit=5, policy=models.Policy.UPLIFT)
         assert result.status_code == 200, result.content
         parsed = result.parsed
@@ -91,7 +91,7 @@ def test_a_generated_client_runs_a_real_recommend(
         )
         assert parsed.policy == models.Policy.UPLIFT
 
-        with client_module.Client(base_url=stack.gateway) as client:
+        with client_module.Client(base_url=services.gateway) as client:
             bad = models.BodyRecommend(
                 image=types.File(payload=io.BytesIO(b"nope"), file_name="x.txt", mime_type="text/plain")
             )

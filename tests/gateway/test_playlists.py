@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from support.fakes import fake_spotify, serve_in_thread
-from tests.gateway.conftest import start_gateway
+from support.services import start_gateway
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def _run(script: Path, path: Path, gateway: str) -> subprocess.CompletedProcess[
 
 
 def test_the_readme_python_client_runs_as_written(
-    stack: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
+    services: LocalStack, tmp_path: Path, detectable_faces: list[bytes]
 ) -> None:
     subprocess.run(
         [
@@ -49,7 +49,7 @@ def test_the_readme_python_client_runs_as_written(
     photo = tmp_path / "me.jpg"
     photo.write_bytes(image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92))
 
-    ok = _run(script, photo, stack.gateway)
+    ok = _run(script, photo, services.gateway)
     assert ok.returncode == 0, ok.stderr
     emotion, tracks = ok.stdout.strip().split(" ", 1)
     assert emotion in EMOTION_LABELS
@@ -58,7 +58,7 @@ def test_the_readme_python_client_runs_as_written(
 
     text = tmp_path / "notes.txt"
     text.write_text("not a photo\n")
-    bad = _run(script, text, stack.gateway)
+    bad = _run(script, text, services.gateway)
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.startswith("415 unsupported_image: "), bad.stderr
     assert "'content_type': 'text/plain'" in bad.stderr  # error.details
