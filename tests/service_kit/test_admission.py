@@ -1,5 +1,5 @@
 """Bounded queueing's arithmetic on a hand-driven clock (moodtune_service_kit.admission); the service's
-503s under a real burst are in tests/emotion/test_overload.py."""
+503s under a real burst are in tests/emotion_service/test_overload.py."""
 
 import socket
 

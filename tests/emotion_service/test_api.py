@@ -13,19 +13,19 @@ from PIL import Image
 
 from moodtune_vision.detectors import DEFAULT_DETECTOR, FaceBox
 from support.faces import PORTRAIT, PORTRAIT_FACE, fer_samples, image_bytes, iou, scene_with_faces
-from tests.emotion.conftest import RunningService
+from support.services import RunningEmotionService
 
 LABELS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
 
 def analyze(
-    service: RunningService, data: bytes, content_type: str = "image/jpeg", **params: str
+    service: RunningEmotionService, data: bytes, content_type: str = "image/jpeg", **params: str
 ) -> httpx.Response:
     files = {"image": ("upload", data, content_type)}
     return httpx.post(f"{service.url}/v1/emotions", files=files, params=params, timeout=30)
 
 
-def test_a_fer_crop_is_classified_whole(service: RunningService) -> None:
+def test_a_fer_crop_is_classified_whole(service: RunningEmotionService) -> None:
     _, jpeg = fer_samples(per_class=1)[0]
     response = analyze(service, jpeg)
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_a_fer_crop_is_classified_whole(service: RunningService) -> None:
 
 
 def test_a_face_in_a_photo_is_found_and_cropped(
-    service: RunningService, detectable_faces: list[bytes]
+    service: RunningEmotionService, detectable_faces: list[bytes]
 ) -> None:
     photo = image_bytes(scene_with_faces(detectable_faces[:1]), "JPEG", quality=92)
     body = analyze(service, photo).json()
@@ -55,7 +55,7 @@ def test_a_face_in_a_photo_is_found_and_cropped(
     assert body["image"] == {"width": 720, "height": 400}
 
 
-def test_exif_orientation_is_honoured(service: RunningService, detectable_faces: list[bytes]) -> None:
+def test_exif_orientation_is_honoured(service: RunningEmotionService, detectable_faces: list[bytes]) -> None:
     upright = scene_with_faces(detectable_faces[:1])
     # Stored sideways with EXIF orientation 6 ("rotate 90 CW to view"), as phones do.
     sideways = upright.transpose(Image.Transpose.ROTATE_90)  # type: ignore[attr-defined]
@@ -68,7 +68,7 @@ def test_exif_orientation_is_honoured(service: RunningService, detectable_faces:
 
 
 def test_two_faces_are_both_returned_largest_first(
-    service: RunningService, detectable_faces: list[bytes]
+    service: RunningEmotionService, detectable_faces: list[bytes]
 ) -> None:
     scene = Image.new("L", (900, 420), color=120)
     for jpeg, (side, x) in zip(detectable_faces[:2], ((200, 80), (140, 560)), strict=True):
@@ -79,7 +79,7 @@ def test_two_faces_are_both_returned_largest_first(
     assert body["faces"][0]["box"]["width"] > body["faces"][1]["box"]["width"]
 
 
-def test_faces_in_a_real_colour_photo_are_found_where_they_are(service: RunningService) -> None:
+def test_faces_in_a_real_colour_photo_are_found_where_they_are(service: RunningEmotionService) -> None:
     portrait = Image.open(PORTRAIT).convert("RGB")
     scene = Image.new("RGB", (1600, 700), color=(90, 110, 140))
     scene.paste(portrait.resize((600, 600)), (40, 50))
@@ -100,7 +100,7 @@ def test_faces_in_a_real_colour_photo_are_found_where_they_are(service: RunningS
     assert iou(boxes[0], truths[0]) >= 0.5 and iou(boxes[1], truths[1]) >= 0.5
 
 
-def test_a_big_photo_is_answered_in_its_own_pixels(service: RunningService) -> None:
+def test_a_big_photo_is_answered_in_its_own_pixels(service: RunningEmotionService) -> None:
     # 4096 px: decoded at a quarter of its size for detection (draft mode), boxed at full size.
     big = Image.open(PORTRAIT).convert("RGB").resize((4096, 4096))
     body = analyze(service, image_bytes(big, "JPEG", quality=85)).json()
@@ -109,7 +109,7 @@ def test_a_big_photo_is_answered_in_its_own_pixels(service: RunningService) -> N
     assert len(body["faces"]) == 1 and iou(FaceBox(**body["faces"][0]["box"]), truth) >= 0.5
 
 
-def test_no_face_is_a_clear_422(service: RunningService) -> None:
+def test_no_face_is_a_clear_422(service: RunningEmotionService) -> None:
     noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (400, 600), dtype=np.uint8))
     response = analyze(service, image_bytes(noise, "PNG"), content_type="image/png")
     assert response.status_code == 422
@@ -117,13 +117,13 @@ def test_no_face_is_a_clear_422(service: RunningService) -> None:
     assert "no face found" in response.json()["error"]["message"]
 
 
-def test_face_whole_skips_detection(service: RunningService) -> None:
+def test_face_whole_skips_detection(service: RunningEmotionService) -> None:
     noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (400, 600), dtype=np.uint8))
     body = analyze(service, image_bytes(noise, "PNG"), content_type="image/png", face="whole").json()
     assert body["faces"][0]["detected"] is False and body["face_mode"] == "whole"
 
 
-def test_face_detect_insists_on_detection_even_for_a_crop(service: RunningService) -> None:
+def test_face_detect_insists_on_detection_even_for_a_crop(service: RunningEmotionService) -> None:
     blank = image_bytes(Image.new("L", (48, 48), color=90), "PNG")
     response = analyze(service, blank, content_type="image/png", face="detect")
     assert response.status_code == 422 and response.json()["error"]["code"] == "no_face"
@@ -132,13 +132,13 @@ def test_face_detect_insists_on_detection_even_for_a_crop(service: RunningServic
 @pytest.mark.parametrize(
     ("fmt", "mime"), [("PNG", "image/png"), ("WEBP", "image/webp"), ("BMP", "image/bmp")]
 )
-def test_other_formats_are_read(service: RunningService, fmt: str, mime: str) -> None:
+def test_other_formats_are_read(service: RunningEmotionService, fmt: str, mime: str) -> None:
     _, jpeg = fer_samples(per_class=1)[0]
     data = image_bytes(Image.open(io.BytesIO(jpeg)), fmt)
     assert analyze(service, data, content_type=mime).status_code == 200
 
 
-def test_a_gif_is_read_from_its_first_frame(service: RunningService) -> None:
+def test_a_gif_is_read_from_its_first_frame(service: RunningEmotionService) -> None:
     frames = [Image.new("L", (48, 48), color=c) for c in (30, 200)]
     data = image_bytes(frames[0], "GIF", save_all=True, append_images=frames[1:])
     assert analyze(service, data, content_type="image/gif").status_code == 200
@@ -169,7 +169,7 @@ def _noise(width: int, height: int) -> Image.Image:
     ],
 )
 def test_bad_uploads_get_clear_errors(
-    service: RunningService, data: bytes, content_type: str, status: int, code: str
+    service: RunningEmotionService, data: bytes, content_type: str, status: int, code: str
 ) -> None:
     response = analyze(service, data, content_type=content_type)
     assert response.status_code == status, response.text
@@ -192,25 +192,25 @@ def _png_header_only(width: int, height: int) -> bytes:
     )
 
 
-def test_a_decompression_bomb_is_refused_before_decoding(service: RunningService) -> None:
+def test_a_decompression_bomb_is_refused_before_decoding(service: RunningEmotionService) -> None:
     response = analyze(service, _png_header_only(12_000, 12_000), content_type="image/png")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "image_too_large"
 
 
-def test_an_upload_over_the_size_limit_is_413(service: RunningService) -> None:
+def test_an_upload_over_the_size_limit_is_413(service: RunningEmotionService) -> None:
     response = analyze(service, b"\xff\xd8" + b"\0" * (11 * 1024 * 1024))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "image_too_large"
 
 
-def test_a_request_body_over_the_request_limit_is_413(service: RunningService) -> None:
+def test_a_request_body_over_the_request_limit_is_413(service: RunningEmotionService) -> None:
     response = analyze(service, b"\0" * (33 * 1024 * 1024))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-def test_missing_upload_field_is_a_clear_422(service: RunningService) -> None:
+def test_missing_upload_field_is_a_clear_422(service: RunningEmotionService) -> None:
     response = httpx.post(f"{service.url}/v1/emotions", files={"picture": ("a.jpg", b"x", "image/jpeg")})
     assert response.status_code == 422
     assert (
@@ -219,7 +219,7 @@ def test_missing_upload_field_is_a_clear_422(service: RunningService) -> None:
     )
 
 
-def test_uploads_never_touch_the_disk(service: RunningService) -> None:
+def test_uploads_never_touch_the_disk(service: RunningEmotionService) -> None:
     big = Image.open(PORTRAIT).convert("RGB").resize((1800, 1500))
     data = image_bytes(big, "PNG", compress_level=0)  # several MB: above Starlette's 1 MB default spool
     assert len(data) > 2 * 1024 * 1024
@@ -227,7 +227,7 @@ def test_uploads_never_touch_the_disk(service: RunningService) -> None:
     assert list(service.tmpdir.iterdir()) == []
 
 
-def test_batch_gives_each_image_its_result_or_error(service: RunningService) -> None:
+def test_batch_gives_each_image_its_result_or_error(service: RunningEmotionService) -> None:
     _, jpeg = fer_samples(per_class=1)[0]
     files = [
         ("images", ("a.jpg", jpeg, "image/jpeg")),
@@ -243,13 +243,13 @@ def test_batch_gives_each_image_its_result_or_error(service: RunningService) -> 
     assert body["items"][1]["error"]["code"] == "unsupported_image" and body["items"][1]["result"] is None
 
 
-def test_batch_refuses_too_many_images(service: RunningService) -> None:
+def test_batch_refuses_too_many_images(service: RunningEmotionService) -> None:
     files = [("images", (f"{i}.png", b"x", "image/png")) for i in range(17)]
     response = httpx.post(f"{service.url}/v1/emotions/batch", files=files, timeout=30)
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_many_images"
 
 
-def test_concurrent_requests_share_model_calls(patient_service: RunningService) -> None:
+def test_concurrent_requests_share_model_calls(patient_service: RunningEmotionService) -> None:
     service = patient_service
     samples = [jpeg for _, jpeg in fer_samples(per_class=3)]
 
@@ -275,7 +275,7 @@ def test_concurrent_requests_share_model_calls(patient_service: RunningService) 
     assert buckets["1.0"] < calls  # some model call held more than one face
 
 
-def test_health_readiness_card_and_metrics(service: RunningService) -> None:
+def test_health_readiness_card_and_metrics(service: RunningEmotionService) -> None:
     assert httpx.get(f"{service.url}/healthz").json()["status"] == "ok"
     ready = httpx.get(f"{service.url}/readyz").json()
     assert ready["ready"] is True and ready["details"]["device"] == "CPU"
@@ -289,7 +289,7 @@ def test_health_readiness_card_and_metrics(service: RunningService) -> None:
     assert "inference_seconds_bucket" in metrics and "faces_classified_total" in metrics
 
 
-def test_a_streamed_body_over_the_request_limit_is_413(service: RunningService) -> None:
+def test_a_streamed_body_over_the_request_limit_is_413(service: RunningEmotionService) -> None:
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold while streaming
         yield b'--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
         yield b"Content-Type: image/jpeg\r\n\r\n"

@@ -5,10 +5,10 @@ import time
 
 from support.faces import PORTRAIT, fer_samples
 from support.loadgen import run
-from tests.emotion.conftest import RunningService
+from support.services import RunningEmotionService
 
 
-def test_the_load_generator_gets_answers_and_counts_failures(service: RunningService) -> None:
+def test_the_load_generator_gets_answers_and_counts_failures(service: RunningEmotionService) -> None:
     _, jpeg = fer_samples(per_class=1)[0]
     result = asyncio.run(run(service.url, jpeg, clients=3, start=time.time(), seconds=1.0))
     assert result["failed"] == 0
@@ -19,7 +19,7 @@ def test_the_load_generator_gets_answers_and_counts_failures(service: RunningSer
 
 
 def test_the_load_generator_counts_overloaded_answers_apart_and_waits_as_told(
-    impatient_service: RunningService,
+    impatient_service: RunningEmotionService,
 ) -> None:
     photo = PORTRAIT.read_bytes()
     result = asyncio.run(run(impatient_service.url, photo, clients=8, start=time.time(), seconds=1.5))

@@ -6,14 +6,16 @@ import asyncio
 import httpx
 
 from support.faces import PORTRAIT
-from tests.emotion.conftest import RunningService
+from support.services import RunningEmotionService
 
 
 def metric(text: str, name: str) -> float:
     return float(next(line for line in text.splitlines() if line.startswith(name + " ")).rsplit(" ", 1)[1])
 
 
-def test_a_burst_beyond_the_bound_is_told_to_retry_and_counted(impatient_service: RunningService) -> None:
+def test_a_burst_beyond_the_bound_is_told_to_retry_and_counted(
+    impatient_service: RunningEmotionService,
+) -> None:
     photo = PORTRAIT.read_bytes()  # a real photo: decoded and searched in a worker thread
 
     async def burst() -> list[httpx.Response]:
@@ -39,7 +41,7 @@ def test_a_burst_beyond_the_bound_is_told_to_retry_and_counted(impatient_service
     assert again.status_code == 200
 
 
-def test_a_batch_counts_each_of_its_images(impatient_service: RunningService) -> None:
+def test_a_batch_counts_each_of_its_images(impatient_service: RunningEmotionService) -> None:
     photo = PORTRAIT.read_bytes()
     files = [("images", (f"{i}.jpg", photo, "image/jpeg")) for i in range(4)]
 
