@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
+from support.containers import BUILD_STAGE_LABEL
 from support.paths import REPO
-from tests.deploy.conftest import BUILD_STAGE_LABEL
 
 PARTS = [
     "contracts",

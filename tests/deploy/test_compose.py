@@ -19,9 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from support.faces import image_bytes, scene_with_faces
-from support.paths import REPO
-from tests.deploy.conftest import (
+from support.containers import (
     CPU_FILE,
     PROJECT,
     SERVICES,
@@ -30,6 +28,8 @@ from tests.deploy.conftest import (
     needs_container_engine,
     wait_until_ready,
 )
+from support.faces import image_bytes, scene_with_faces
+from support.paths import REPO
 
 pytestmark = needs_container_engine
 

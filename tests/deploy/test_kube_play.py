@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from support.paths import KUSTOMIZE
-from tests.deploy.conftest import (
+from support.containers import (
     CPU_FILE,
     SERVICES,
     assert_a_photo_gets_songs,
@@ -33,6 +32,7 @@ from tests.deploy.conftest import (
     needs_container_engine,
     wait_until_ready,
 )
+from support.paths import KUSTOMIZE
 
 pytestmark = needs_container_engine
 PORTS = {"gateway": 8000, "emotion-service": 8001, "recommender-service": 8002}
