@@ -121,14 +121,9 @@ class BlazeFace:
         height, width = rgb.shape[:2]
         factor = max(height, width) / side
         new_w, new_h = max(1, round(width / factor)), max(1, round(height / factor))
-        # Area averaging by a whole factor first, then bilinear for the rest: OpenCV's area
-        # resampling is several times faster by a whole factor than by a fractional one. The
-        # factor never shrinks a side below one pixel (a 1 px strip is resized in one step).
-        whole = min(int(factor), height, width)
-        if whole >= 2:
-            rgb = cv2.resize(rgb, None, fx=1 / whole, fy=1 / whole, interpolation=cv2.INTER_AREA)
+        interpolation = cv2.INTER_AREA if factor > 1 else cv2.INTER_LINEAR
         square = np.zeros((side, side, 3), dtype=np.float32)
-        square[:new_h, :new_w] = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        square[:new_h, :new_w] = cv2.resize(rgb, (new_w, new_h), interpolation=interpolation)
         return square * np.float32(1 / 127.5) - np.float32(1.0), factor
 
     def __call__(self, rgb: np.ndarray) -> list[Detection]:
