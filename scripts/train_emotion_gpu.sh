@@ -12,7 +12,7 @@
 #                        Training). The shipped model.keras is not needed on the GPU host.
 #
 # Every setting is an environment variable, so the CPU dry run in `make test`
-# (tests/training/test_gpu_route.py) runs exactly this script with tiny ones.
+# (tests/training/emotion/test_gpu_route.py) runs exactly this script with tiny ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS

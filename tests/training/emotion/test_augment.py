@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 
 from support.faces import FER_FIXTURE
+from support.tiny_runs import TINY_INPUT, tiny_data
 from training.emotion.augment import ERASE_MIN_AREA, augment_batch
 from training.emotion.config import MOODTUNE, TrainConfig, recipe_for, with_overrides
 from training.emotion.data import load_fer
 from training.emotion.recipe import Augmentation
 from training.emotion.train import FerBatches, train
-
-from .test_emotion_models import TINY_INPUT, tiny_data
 
 
 @pytest.fixture(scope="module")
