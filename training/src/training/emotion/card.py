@@ -14,11 +14,15 @@ def differences(card: ModelCard) -> list[str]:
     if card.weights_init != study.weights:
         start = f" (warm-started from `{card.warm_start}`)" if card.warm_start else ""
         notes.append(
-            f"Weights: `{card.weights_init}`{start} where the study used `{study.weights}` (ImageNet "
-            "weights cannot be downloaded here). From scratch every layer trains, also those the study froze."
+            f"Weights: `{card.weights_init}`{start} where the study used `{study.weights}` (the training "
+            "job downloads no pretrained weights). From scratch every layer trains, also those the study "
+            "froze."
         )
     if input_size != study.input_size:
-        notes.append(f"Input: {input_size} px where the study used {study.input_size} px (CPU budget).")
+        notes.append(
+            f"Input: {input_size} px where the study used {study.input_size} px (trained on CPUs, where "
+            "an epoch costs about the square of the input size)."
+        )
     if card.warm_start:
         notes.append(
             f"Epochs: {card.epochs_trained} in this run, which continued `{card.warm_start}`; "
