@@ -72,6 +72,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.recommendations --out benchmarks/results/recommendations.json
 	$(BIN)/python -m benchmarks.emotion --out benchmarks/results/emotion.json
 	$(BIN)/python -m benchmarks.face_detectors --out benchmarks/results/face_detectors.json
+	$(BIN)/python -m benchmarks.blazeface_threads --out benchmarks/results/blazeface_threads.json
 	$(BIN)/python -m benchmarks.photos --out benchmarks/results/photos.json
 	$(BIN)/python -m benchmarks.overload --out benchmarks/results/overload.json
 	$(BIN)/python -m benchmarks.runtimes --out benchmarks/results/runtimes.json

@@ -83,9 +83,9 @@ class Detection:
 
 class BlazeFace:
     """The model with its pre- and post-processing. Thread-safe: one LiteRT interpreter on every
-    core, its calls taken in turn (an interpreter is not thread-safe). Taking turns on all cores
-    answers a lone photo about twice as fast as one core would and detects as many photos a second
-    under load as an interpreter per request thread did (benchmarks/RESULTS.md, "Photos")."""
+    core, its calls taken in turn (an interpreter is not thread-safe): a lone photo, the common case,
+    is detected on both cores, for slightly fewer detections a second under load than one
+    single-core interpreter per request thread (benchmarks/RESULTS.md, "BlazeFace on the cores")."""
 
     def __init__(
         self, model: BlazeFaceModel = FULL_RANGE, *, min_score: float = 0.5, max_overlap: float = 0.3
@@ -97,7 +97,7 @@ class BlazeFace:
         self._lock = threading.Lock()
         self._interpreter: Any = None
 
-    def _run(self, tensor: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
+    def outputs(self, tensor: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
         """The model's outputs for one input, by shape (anchors, values)."""
         with self._lock:
             interpreter = self._interpreter
@@ -129,7 +129,7 @@ class BlazeFace:
     def __call__(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in an RGB uint8 image, best score first, overlapping boxes removed."""
         tensor, factor = self.letterbox(rgb)
-        outputs = self._run(tensor)
+        outputs = self.outputs(tensor)
         anchors = self.model.anchor_centres
         regressors, logits = outputs[(len(anchors), 16)], outputs[(len(anchors), 1)][:, 0]
         # Clipped where float32 exp() would overflow.
