@@ -1,7 +1,9 @@
 """What travels back from the GPU machine (`scripts/train_emotion_gpu.sh`) and how it becomes a run
 directory here again, so that `ship`, `versus`, `peers` and `speed` work on it as on a CPU run.
 
-Back: the model in parts (`shards`), its card, the epoch log and the training log; at most 8 files.
+Back: the model in parts (`shards`), its card, the epoch log and the training log: at most MAX_FILES
+files, for hosts that limit how many files a job returns (as `shards` sizes each part for those that
+limit a file's size).
 """
 
 import shutil
@@ -11,6 +13,7 @@ from moodtune_contracts.model_card import ModelCard
 from training.emotion.gpu.shards import join_parts, split_file
 from training.emotion.layout import CARD_FILE, CONFUSION, CURVES, HISTORY, MODEL_FILE, artifact_of
 
+MAX_FILES = 8
 BESIDE = (HISTORY, CONFUSION)  # from the run directory, when there
 
 
@@ -20,8 +23,8 @@ def shard_run(run: Path, out: Path) -> list[Path]:
     for source in (artifact / CARD_FILE, *(run / name for name in BESIDE)):
         if source.exists():
             written.append(Path(shutil.copyfile(source, out / source.name)))
-    if len(written) > 8:
-        raise ValueError(f"{len(written)} files; a GPU session returns at most 8")
+    if len(written) > MAX_FILES:
+        raise ValueError(f"{len(written)} files; a GPU run brings back at most {MAX_FILES}")
     return written
 
 
