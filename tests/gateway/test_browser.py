@@ -59,7 +59,13 @@ def browser() -> Iterator[Any]:
 def accessibility_violations(driver: Any) -> list[str]:
     """axe-core's WCAG 2 A/AA rules on the page as it is now (the Spotify embeds' frames, which
     need the internet, are left out)."""
-    assert AXE.exists(), f"{AXE} missing: `npm ci` in tests/clients/typescript (CI does)"
+    if not AXE.exists():
+        # As the TypeScript client test: CI installs axe-core and fails without it; locally the
+        # accessibility check skips (after the page's own checks above it have run).
+        missing = f"{AXE} missing: `npm ci --no-audit --no-fund` in tests/clients/typescript (CI does)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     return list(
         driver.execute_async_script(
