@@ -95,6 +95,16 @@ def all_of(driver: Any, css: str) -> list[Any]:
     return list(driver.find_elements(By.CSS_SELECTOR, css))
 
 
+def texts_of(driver: Any, css: str) -> list[str]:
+    """The text of every element matching `css`, read in one script: a list re-rendered while a
+    test waits for it leaves elements found one call earlier stale by the next."""
+    return list(
+        driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", css
+        )
+    )
+
+
 def submit_photo(driver: Any, base: str, photo: Path) -> None:
     driver.get(base + "/")
     _wait(driver, lambda d: len(all_of(d, "#genre option")) > 1)  # the page has loaded the genres
@@ -180,7 +190,7 @@ def test_genre_picker_and_more_songs(browser: Any, services: LocalStack, one_fac
     driver = browser
     submit_photo(driver, services.gateway, one_face)
     Select(by_id(driver, "genre")).select_by_value("pop")  # re-runs with the same photo
-    _wait(driver, lambda d: all(" pop" in m.text or "· pop" in m.text for m in all_of(d, "#tracks .meta")))
+    _wait(driver, lambda d: all(" pop" in meta or "· pop" in meta for meta in texts_of(d, "#tracks .meta")))
     first = [li.text for li in all_of(driver, "#tracks li")]
     assert len(first) == 10 and by_id(driver, "more").is_displayed()
     by_id(driver, "more").click()
