@@ -285,7 +285,7 @@ def test_filters_that_cannot_succeed_fail_before_the_model_runs_fake_upstream(
     assert seen == []  # the emotion-service was never asked
 
 
-def test_a_recommender_that_is_down_is_found_before_the_model_runs_fake_upstream() -> None:
+def test_a_recommender_that_is_down_is_found_before_the_model_runs_when_filters_ask_fake_upstream() -> None:
     emotion, seen = misbehaving_service(status=500)
     with (
         serve_in_thread(emotion) as url,
@@ -293,7 +293,7 @@ def test_a_recommender_that_is_down_is_found_before_the_model_runs_fake_upstream
             GATEWAY_EMOTION_URL=url, GATEWAY_RECOMMENDER_URL=f"http://127.0.0.1:{free_port()}"
         ) as gw,
     ):
-        response = recommend(gw, b"\xff\xd8 any bytes")
+        response = recommend(gw, b"\xff\xd8 any bytes", genres="jazz")
     assert (
         response.status_code == 503
         and response.json()["error"]["details"]["service"] == "recommender-service"

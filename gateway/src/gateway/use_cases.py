@@ -98,9 +98,12 @@ async def recommend_for_photo(
     recommender: Upstream,
 ) -> Recommendation:
     """Songs for the mood of face `face_number` (1 = the largest), or with None the group's."""
-    # What cannot succeed fails before the model runs: the filters are checked against the catalog
-    # (unknown genre, years it lacks: 422), which also finds a recommender that is down (503).
-    await recommender.post("/v1/filters/check", json=choice.filters.model_dump(exclude_defaults=True))
+    # Filters that cannot succeed fail before the model runs: they are checked against the catalog
+    # (unknown genre, years it lacks: 422; a recommender that is down: 503). Without filters there
+    # is nothing to check, and the round trip would cost every photo a hop: a recommender that is
+    # down is then found by the songs' call (503 all the same), and by the gateway's readiness.
+    if filters := choice.filters.model_dump(exclude_defaults=True):
+        await recommender.post("/v1/filters/check", json=filters)
     analysis, faces = await read_moods(photo=photo, face_mode=face_mode, emotion=emotion)
     if face_number is None:
         chosen = analysis.faces[0]
