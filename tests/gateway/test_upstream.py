@@ -2,12 +2,17 @@
 
 import asyncio
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-import httpx
+import aiohappyeyeballs
 import pytest
 
-from gateway.errors import UpstreamUnavailable
-from gateway.upstream import CONNECT_RETRIES, Upstream
+from gateway.errors import UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream import CONNECT_RETRIES, IDLE_CONNECTION_S, Upstream
+from moodtune_service_kit.serving import ServiceSettings
 
 
 def _closed_port() -> int:
@@ -16,29 +21,81 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])  # nothing listens here once the socket closes
 
 
-def test_connect_failures_are_retried_by_httpx_transport_once() -> None:
-    upstream = Upstream(
-        name="emotion-service", base_url="http://127.0.0.1:1", timeout_s=1, connect_timeout_s=1
-    )
-    transport = upstream.client._transport  # the one we configured, not httpx's default
-    assert isinstance(transport, httpx.AsyncHTTPTransport)
-    assert transport._pool._retries == CONNECT_RETRIES == 1
-    asyncio.run(upstream.close())
+@contextmanager
+def _listener(*, accept: bool) -> Iterator[tuple[int, list[socket.socket]]]:
+    """A port that takes connections and never answers (`accept`: each connection is accepted and
+    kept; else the backlog holds them). Yields the port and the accepted connections."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def take() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=take, daemon=True)
+    if accept:
+        thread.start()
+    try:
+        yield int(server.getsockname()[1]), accepted
+    finally:
+        stop.set()
+        if accept:
+            thread.join()
+        for conn in accepted:
+            conn.close()
+        server.close()
 
 
-def test_an_unreachable_service_is_unavailable_naming_it() -> None:
+def _call(port: int, *, timeout_s: float = 1.0, connect_timeout_s: float = 1.0) -> None:
     async def call() -> None:
         upstream = Upstream(
             name="recommender-service",
-            base_url=f"http://127.0.0.1:{_closed_port()}",
-            timeout_s=1,
-            connect_timeout_s=1,
+            base_url=f"http://127.0.0.1:{port}",
+            timeout_s=timeout_s,
+            connect_timeout_s=connect_timeout_s,
         )
         try:
-            await upstream.post("/v1/recommendations", json={})
+            await upstream.post("/v1/recommendations", json_body={})
         finally:
             await upstream.close()
 
+    asyncio.run(call())
+
+
+def test_an_unreachable_service_is_unavailable_naming_it() -> None:
     with pytest.raises(UpstreamUnavailable) as raised:
-        asyncio.run(call())
+        _call(_closed_port())
     assert raised.value.details == {"service": "recommender-service"}
+
+
+def test_a_refused_connection_is_tried_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[object] = []
+    real = aiohappyeyeballs.start_connection
+
+    async def counting(*args: Any, **kwargs: Any) -> socket.socket:
+        opened.append(args)
+        return await real(*args, **kwargs)
+
+    # aiohttp opens every TCP connection through aiohappyeyeballs.start_connection.
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", counting)
+    with pytest.raises(UpstreamUnavailable):
+        _call(_closed_port())
+    assert CONNECT_RETRIES == 1 and len(opened) == 2
+
+
+def test_a_service_that_never_answers_is_a_timeout_naming_it() -> None:
+    with _listener(accept=True) as (port, accepted), pytest.raises(UpstreamTimeout) as raised:
+        _call(port, timeout_s=0.3)
+    assert raised.value.details == {"service": "recommender-service"}
+    assert len(accepted) == 1  # the request went out once: a read that timed out is not repeated
+
+
+def test_idle_connections_close_before_the_services_keep_alive_does() -> None:
+    assert IDLE_CONNECTION_S < ServiceSettings.model_fields["keep_alive_timeout_s"].default

@@ -7,7 +7,7 @@ from typing import Any
 
 from gateway.moods import blend, chosen_face, face_weights, why
 from gateway.schemas import DetectedFace, FaceMood, Recommendation, Songs
-from gateway.upstream import Upstream
+from gateway.upstream import FilePart, Upstream
 from moodtune_contracts.analysis import EmotionAnalysis, FaceMode
 from moodtune_contracts.emotions import ADJECTIVES, Emotion
 from moodtune_contracts.mood import Policy, Ranking
@@ -39,9 +39,9 @@ async def read_moods(
     *, photo: Photo, face_mode: FaceMode, emotion: Upstream
 ) -> tuple[EmotionAnalysis, list[FaceMood]]:
     """Every face in the photo with its mood, largest first (the emotion-service's analysis)."""
-    files = {"image": ("upload", photo.data, photo.media_type)}
+    image = FilePart(field="image", filename="upload", data=photo.data, media_type=photo.media_type)
     analysis = EmotionAnalysis.model_validate(
-        await emotion.post("/v1/emotions", files=files, params={"face": face_mode.value})
+        await emotion.post("/v1/emotions", file=image, params={"face": face_mode.value})
     )
     weights = face_weights(analysis.faces)
     faces = [
@@ -71,7 +71,9 @@ async def songs_for(
         **({"seed": choice.seed} if choice.seed is not None else {}),
         **choice.filters.model_dump(exclude_defaults=True),
     }
-    songs = RecommendationResponse.model_validate(await recommender.post("/v1/recommendations", json=body))
+    songs = RecommendationResponse.model_validate(
+        await recommender.post("/v1/recommendations", json_body=body)
+    )
     mood = Emotion(songs.emotion)  # the recommender's argmax of what it was sent
     return Songs(
         emotion=mood,
@@ -103,7 +105,7 @@ async def recommend_for_photo(
     # is nothing to check, and the round trip would cost every photo a hop: a recommender that is
     # down is then found by the songs' call (503 all the same), and by the gateway's readiness.
     if filters := choice.filters.model_dump(exclude_defaults=True):
-        await recommender.post("/v1/filters/check", json=filters)
+        await recommender.post("/v1/filters/check", json_body=filters)
     analysis, faces = await read_moods(photo=photo, face_mode=face_mode, emotion=emotion)
     if face_number is None:
         chosen = analysis.faces[0]
