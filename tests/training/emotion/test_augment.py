@@ -73,6 +73,25 @@ def test_the_loader_augments_only_when_given_the_recipe() -> None:
     assert augmented[0][0].shape == (8, 48, 48, 1) and not np.array_equal(augmented[0][0], plain[0][0])
 
 
+def test_a_resumed_loader_draws_the_epoch_the_uninterrupted_run_would_have() -> None:
+    split = tiny_data().train
+    recipe = MOODTUNE.augmentation
+
+    def first_batch(loader: FerBatches) -> np.ndarray:
+        return np.asarray(loader[0][0])
+
+    running = FerBatches(split, batch_size=8, shuffle=True, seed=3, augmentation=recipe)
+    epoch_0 = first_batch(running)
+    for _ in range(3):
+        running.on_epoch_end()
+    resumed = FerBatches(split, batch_size=8, shuffle=True, seed=3, augmentation=recipe)
+    resumed.begin_epoch(3)
+    np.testing.assert_array_equal(resumed.order, running.order)
+    np.testing.assert_array_equal(first_batch(resumed), first_batch(running))
+    assert not np.array_equal(resumed.order, FerBatches(split, batch_size=8, shuffle=True, seed=3).order)
+    assert not np.array_equal(first_batch(resumed), epoch_0)
+
+
 @pytest.mark.parametrize(("augment_in", "has_layers"), [("loader", False), ("model", True)])
 def test_the_training_model_holds_the_augmentation_layers_only_when_they_run_there(
     augment_in: str, has_layers: bool, tmp_path: Path

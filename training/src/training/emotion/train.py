@@ -47,8 +47,15 @@ class FerBatches(keras.utils.PyDataset):
         self.x, self.y = split.x, split.y
         self.batch_size, self.shuffle, self.mixup = batch_size, shuffle, mixup
         self.class_weights = class_weights
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(self.y)) if shuffle else np.arange(len(self.y))
+        self.seed = seed
+        self.begin_epoch(0)
+
+    def begin_epoch(self, epoch: int) -> None:
+        """Each epoch's order, augmentation and mixup are drawn from (seed, epoch): a resumed run
+        draws what the uninterrupted run would have, not its first epoch's draws over again."""
+        self.epoch = epoch
+        self.rng = np.random.default_rng([self.seed, epoch])
+        self.order = self.rng.permutation(len(self.y)) if self.shuffle else np.arange(len(self.y))
 
     def __len__(self) -> int:
         return math.ceil(len(self.y) / self.batch_size)
@@ -71,8 +78,7 @@ class FerBatches(keras.utils.PyDataset):
         return (x, y) if w is None else (x, y, w)
 
     def on_epoch_end(self) -> None:
-        if self.shuffle:
-            self.order = self.rng.permutation(len(self.y))
+        self.begin_epoch(self.epoch + 1)
 
 
 def subset(split: Split, size: int, *, seed: int) -> Split:
@@ -368,6 +374,7 @@ def train(config: TrainConfig, data: FerData) -> TrainResult:
     if config.max_minutes:
         callbacks.append(TimeBudget(config.max_minutes, started))
     first_epoch = int(state["epoch"])
+    batches.begin_epoch(first_epoch)
     if first_epoch < recipe.epochs and not config.export_only:
         state.setdefault("sessions", []).append(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         training_model.fit(
