@@ -11,7 +11,7 @@ import aiohappyeyeballs
 import pytest
 
 from gateway.errors import UpstreamTimeout, UpstreamUnavailable
-from gateway.upstream import CONNECT_RETRIES, IDLE_CONNECTION_S, Upstream
+from gateway.upstream import CONNECT_RETRIES, IDLE_CONNECTION_S, FilePart, Upstream
 from moodtune_service_kit.serving import ServiceSettings
 
 
@@ -53,7 +53,9 @@ def _listener(*, accept: bool) -> Iterator[tuple[int, list[socket.socket]]]:
         server.close()
 
 
-def _call(port: int, *, timeout_s: float = 1.0, connect_timeout_s: float = 1.0) -> None:
+def _call(
+    port: int, *, timeout_s: float = 1.0, connect_timeout_s: float = 1.0, file: FilePart | None = None
+) -> None:
     async def call() -> None:
         upstream = Upstream(
             name="recommender-service",
@@ -62,7 +64,7 @@ def _call(port: int, *, timeout_s: float = 1.0, connect_timeout_s: float = 1.0) 
             connect_timeout_s=connect_timeout_s,
         )
         try:
-            await upstream.post("/v1/recommendations", json_body={})
+            await upstream.post("/v1/recommendations", json_body={}, file=file)
         finally:
             await upstream.close()
 
@@ -75,7 +77,10 @@ def test_an_unreachable_service_is_unavailable_naming_it() -> None:
     assert raised.value.details == {"service": "recommender-service"}
 
 
-def test_a_refused_connection_is_tried_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("file", [None, FilePart("image", "upload", b"\xff\xd8 bytes", "image/jpeg")])
+def test_a_refused_connection_is_tried_once_more(
+    monkeypatch: pytest.MonkeyPatch, file: FilePart | None
+) -> None:
     opened: list[object] = []
     real = aiohappyeyeballs.start_connection
 
@@ -85,8 +90,8 @@ def test_a_refused_connection_is_tried_once_more(monkeypatch: pytest.MonkeyPatch
 
     # aiohttp opens every TCP connection through aiohappyeyeballs.start_connection.
     monkeypatch.setattr(aiohappyeyeballs, "start_connection", counting)
-    with pytest.raises(UpstreamUnavailable):
-        _call(_closed_port())
+    with pytest.raises(UpstreamUnavailable):  # an upload too: its form is sent again, not a 500
+        _call(_closed_port(), file=file)
     assert CONNECT_RETRIES == 1 and len(opened) == 2
 
 

@@ -52,6 +52,12 @@ def retry_after_s(headers: Mapping[str, str]) -> int:
     return max(1, int(value)) if value.isdigit() else 1
 
 
+def _form(file: FilePart) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field(file.field, file.data, filename=file.filename, content_type=file.media_type)
+    return form
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -82,11 +88,7 @@ class Upstream:
         file: FilePart | None = None,
         params: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        if file is not None:
-            form = aiohttp.FormData()
-            form.add_field(file.field, file.data, filename=file.filename, content_type=file.media_type)
-            return await self.request("POST", path, data=form, params=params)
-        return await self.request("POST", path, json=json_body, params=params)
+        return await self.request("POST", path, json_body=json_body, file=file, params=params)
 
     async def get(self, path: str) -> dict[str, Any]:
         return await self.request("GET", path)
@@ -117,14 +119,29 @@ class Upstream:
             )
         return self._timeout(left)
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        file: FilePart | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Answer:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
         timeout = self._call_timeout() or self.session.timeout
+        body: dict[str, Any] = {"data": _form(file)} if file is not None else {"json": json_body}
         retries = CONNECT_RETRIES
         while True:
             try:
                 async with self.session.request(
-                    method, path, headers=headers, timeout=timeout, allow_redirects=False, **kwargs
+                    method,
+                    path,
+                    headers=headers,
+                    params=params,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    **body,
                 ) as response:
                     return Answer(response.status, response.headers, await response.read())
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
@@ -132,9 +149,17 @@ class Upstream:
                     raise
                 retries -= 1
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        file: FilePart | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         try:
-            answer = await self._send(method, path, **kwargs)
+            answer = await self._send(method, path, json_body=json_body, file=file, params=params)
         except aiohttp.ClientConnectorError as exc:  # after the retry
             raise UpstreamUnavailable(
                 f"the {self.name} is unreachable", details={"service": self.name}
