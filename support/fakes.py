@@ -41,7 +41,7 @@ def misbehaving_service(
     *, status: int = 200, delay_s: float = 0.0, body: Any = None, headers: dict[str, str] | None = None
 ) -> tuple[FastAPI, list[dict[str, str]]]:
     """Answers every POST with `status`, `body` and `headers` after `delay_s`; records each request's
-    headers (and its body, under the key "body", decoded as latin-1)."""
+    headers (and its body, under the key "body", decoded as latin-1; its path under "path")."""
     app = FastAPI()
     seen: list[dict[str, str]] = []
 
@@ -51,7 +51,9 @@ def misbehaving_service(
 
     @app.post("/{path:path}")
     async def anything(path: str, request: Request) -> JSONResponse:
-        seen.append({**request.headers, "body": (await request.body()).decode("latin-1")})
+        seen.append(
+            {**request.headers, "body": (await request.body()).decode("latin-1"), "path": request.url.path}
+        )
         if delay_s:
             import asyncio
 

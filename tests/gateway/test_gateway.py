@@ -63,6 +63,24 @@ def test_no_face_is_passed_on_as_422_naming_the_service(services: LocalStack) ->
     assert error["code"] == "no_face" and error["details"]["service"] == "emotion-service"
 
 
+def _filter_checks(recommender: str) -> float:
+    """How many filter checks the recommender has answered (its Prometheus counter)."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in httpx.get(f"{recommender}/metrics").text.splitlines()
+        if line.startswith("http_requests_total{") and 'route="/v1/filters/check"' in line
+    )
+
+
+def test_filters_are_checked_only_when_a_request_has_some(services: LocalStack) -> None:
+    _, crop = fer_samples(per_class=1)[0]
+    before = _filter_checks(services.recommender)
+    assert recommend(services.gateway, crop).status_code == 200
+    assert _filter_checks(services.recommender) == before
+    assert recommend(services.gateway, crop, genres="jazz").status_code == 200
+    assert _filter_checks(services.recommender) == before + 1
+
+
 def test_a_recommender_4xx_keeps_its_meaning(services: LocalStack) -> None:
     _, crop = fer_samples(per_class=1)[0]
     response = recommend(services.gateway, crop, genres="polka-metal")

@@ -1,10 +1,5 @@
 """HTTP clients for the two services: pooled, with timeouts, one safe retry, request ids passed on.
 
-The client is aiohttp's: its HTTP parsing and multipart writing are compiled, and the gateway's two
-upstream calls are most of its own CPU per photo (benchmarks/RESULTS.md, "The gateway's upstream
-client"). A connection that failed to open (refused, or timed out connecting) never reached the
-service, so it alone is tried once more; nothing else is repeated.
-
 Failures become errors a client can act on: a service's own 4xx passes through with its meaning;
 a service down is 503, a slow one 504, a broken one 502 — each naming the service; a service that
 sheds load answers 503 `overloaded` with Retry-After, and so does the gateway.
@@ -12,8 +7,9 @@ sheds load answers 503 `overloaded` with Retry-After, and so does the gateway.
 
 import json
 import logging
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +21,14 @@ from moodtune_contracts.errors import Overloaded
 from moodtune_service_kit.request_ids import REQUEST_ID_HEADER, request_id_var
 
 log = logging.getLogger(__name__)
+# A connection that failed to open (refused, unreachable) never reached the service: it alone is
+# tried again. A timeout is not, since the call may be under way.
 CONNECT_RETRIES = 1
 MAX_CONNECTIONS = 100
-# An idle pooled connection is closed by the gateway before the services' own keep-alive timeout
-# (5 s unless configured) closes it from the other end: a request never goes out on a connection
-# the service is closing at that moment.
-IDLE_CONNECTION_S = 2.0
+# An idle pooled connection is closed by the gateway before the service's keep-alive timeout
+# (at least 1 s, 5 s unless configured) closes it from the other end: a request never goes out on
+# a connection the service is closing at that moment.
+IDLE_CONNECTION_S = 0.5
 # When the request being served must be answered by (time.monotonic()), None outside a request with
 # a budget; every upstream call waits at most until then (gateway.api.deps.request_budget sets it).
 deadline_var: ContextVar[float | None] = ContextVar("deadline", default=None)
@@ -46,120 +44,99 @@ class FilePart:
     media_type: str
 
 
-def retry_after_s(headers: Mapping[str, str]) -> int:
-    """A response's Retry-After in whole seconds (1 if absent, or a date rather than seconds)."""
-    value = headers.get("Retry-After", "")
-    return max(1, int(value)) if value.isdigit() else 1
-
-
-def _form(file: FilePart) -> aiohttp.FormData:
-    form = aiohttp.FormData()
-    form.add_field(file.field, file.data, filename=file.filename, content_type=file.media_type)
-    return form
-
-
 @dataclass(frozen=True)
 class Answer:
+    """A service's response, read whole."""
+
     status: int
     headers: Mapping[str, str]
     body: bytes
 
 
+Body = Callable[[], dict[str, Any]]  # the request's body arguments, made anew for each attempt
+
+
+def retry_after_s(headers: Mapping[str, str]) -> int:
+    """A response's Retry-After in whole seconds (1 if absent, or a date rather than seconds)."""
+    value = headers.get("Retry-After", "")
+    return max(1, int(value)) if value.isascii() and value.isdigit() else 1
+
+
 class Upstream:
-    """A pooled client for one service. Create it, and call it, inside the event loop that serves."""
+    """A pooled aiohttp client for one service (its HTTP parser is compiled: the upstream calls are
+    most of the gateway's own work for a photo). Create it, and call it, inside the serving loop."""
 
     def __init__(self, *, name: str, base_url: str, timeout_s: float, connect_timeout_s: float) -> None:
         self.name = name
+        # Paths are appended to the base as they are: a base with a path prefix keeps it.
+        self.base_url = base_url.rstrip("/")
         self.timeout_s, self.connect_timeout_s = timeout_s, connect_timeout_s
         self.session = aiohttp.ClientSession(
-            base_url=base_url,
-            connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=IDLE_CONNECTION_S),
-            timeout=self._timeout(None),
+            connector=aiohttp.TCPConnector(
+                limit=MAX_CONNECTIONS,
+                keepalive_timeout=IDLE_CONNECTION_S,
+                # A service's new address (a restarted container) is used at once, not after a cache.
+                use_dns_cache=False,
+                timeout_ceil_threshold=math.inf,  # read timeouts exact, not rounded up to the second
+            ),
         )
 
     async def close(self) -> None:
         await self.session.close()
 
-    async def post(
-        self,
-        path: str,
-        *,
-        json_body: Any = None,
-        file: FilePart | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        return await self.request("POST", path, json_body=json_body, file=file, params=params)
+    async def post_json(self, path: str, body: Any) -> dict[str, Any]:
+        return await self.request("POST", path, lambda: {"json": body})
+
+    async def post_file(self, path: str, file: FilePart, *, params: Mapping[str, str]) -> dict[str, Any]:
+        def form() -> dict[str, Any]:
+            data = aiohttp.FormData()
+            data.add_field(file.field, file.data, filename=file.filename, content_type=file.media_type)
+            return {"data": data, "params": params}
+
+        return await self.request("POST", path, form)
 
     async def get(self, path: str) -> dict[str, Any]:
-        return await self.request("GET", path)
+        return await self.request("GET", path, dict)
 
-    def _timeout(self, left: float | None) -> aiohttp.ClientTimeout:
-        """Each read, and opening a connection, wait at most the client's limits, and the whole call
-        no longer than `left` (what is left of the request's budget)."""
-
-        def bound(limit: float) -> float:
-            return limit if left is None else min(limit, left)
-
-        return aiohttp.ClientTimeout(
-            total=left,
-            connect=bound(self.timeout_s),  # a free pooled connection, or a new one opened
-            sock_connect=bound(self.connect_timeout_s),
-            sock_read=bound(self.timeout_s),
-        )
-
-    def _call_timeout(self) -> aiohttp.ClientTimeout | None:
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        """Opening a connection and each read wait at most the client's limits; the whole call, with
+        the wait for a pooled connection, no longer than what is left of the request's budget."""
         deadline = deadline_var.get()
-        if deadline is None:
-            return None
-        left = deadline - time.monotonic()
-        if left <= 0:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
             raise UpstreamTimeout(
                 f"the request's time budget ran out before the {self.name} was asked",
                 details={"service": self.name},
             )
-        return self._timeout(left)
+        return aiohttp.ClientTimeout(
+            total=left if left is not None else self.timeout_s,
+            sock_connect=self.connect_timeout_s if left is None else min(self.connect_timeout_s, left),
+            sock_read=self.timeout_s if left is None else min(self.timeout_s, left),
+            ceil_threshold=math.inf,  # exact: a budget over 5 s is not rounded up to the next second
+        )
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        file: FilePart | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> Answer:
+    async def _send(self, method: str, path: str, body: Body) -> Answer:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
-        timeout = self._call_timeout() or self.session.timeout
-        body: dict[str, Any] = {"data": _form(file)} if file is not None else {"json": json_body}
         retries = CONNECT_RETRIES
         while True:
             try:
                 async with self.session.request(
                     method,
-                    path,
+                    self.base_url + path,
                     headers=headers,
-                    params=params,
-                    timeout=timeout,
+                    timeout=self._timeout(),  # each attempt gets only what is left of the budget
                     allow_redirects=False,
-                    **body,
+                    **body(),
                 ) as response:
                     return Answer(response.status, response.headers, await response.read())
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+            except aiohttp.ClientConnectorError:
                 if not retries:
                     raise
                 retries -= 1
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        file: FilePart | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
+    async def request(self, method: str, path: str, body: Body) -> dict[str, Any]:
         try:
-            answer = await self._send(method, path, json_body=json_body, file=file, params=params)
+            answer = await self._send(method, path, body)
         except aiohttp.ClientConnectorError as exc:  # after the retry
             raise UpstreamUnavailable(
                 f"the {self.name} is unreachable", details={"service": self.name}
@@ -177,7 +154,9 @@ class Upstream:
 
     async def ready(self) -> bool:
         try:
-            async with self.session.get("/readyz", timeout=aiohttp.ClientTimeout(total=2.0)) as response:
+            async with self.session.get(
+                self.base_url + "/readyz", timeout=aiohttp.ClientTimeout(total=2.0)
+            ) as response:
                 return response.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False

@@ -41,7 +41,7 @@ async def read_moods(
     """Every face in the photo with its mood, largest first (the emotion-service's analysis)."""
     image = FilePart(field="image", filename="upload", data=photo.data, media_type=photo.media_type)
     analysis = EmotionAnalysis.model_validate(
-        await emotion.post("/v1/emotions", file=image, params={"face": face_mode.value})
+        await emotion.post_file("/v1/emotions", image, params={"face": face_mode.value})
     )
     weights = face_weights(analysis.faces)
     faces = [
@@ -71,9 +71,7 @@ async def songs_for(
         **({"seed": choice.seed} if choice.seed is not None else {}),
         **choice.filters.model_dump(exclude_defaults=True),
     }
-    songs = RecommendationResponse.model_validate(
-        await recommender.post("/v1/recommendations", json_body=body)
-    )
+    songs = RecommendationResponse.model_validate(await recommender.post_json("/v1/recommendations", body))
     mood = Emotion(songs.emotion)  # the recommender's argmax of what it was sent
     return Songs(
         emotion=mood,
@@ -105,7 +103,7 @@ async def recommend_for_photo(
     # is nothing to check, and the round trip would cost every photo a hop: a recommender that is
     # down is then found by the songs' call (503 all the same), and by the gateway's readiness.
     if filters := choice.filters.model_dump(exclude_defaults=True):
-        await recommender.post("/v1/filters/check", json_body=filters)
+        await recommender.post_json("/v1/filters/check", filters)
     analysis, faces = await read_moods(photo=photo, face_mode=face_mode, emotion=emotion)
     if face_number is None:
         chosen = analysis.faces[0]
