@@ -21,6 +21,7 @@ from training.emotion.export import export
 from training.emotion.layout import BEST, CARD_FILE, CHECKPOINT_DIR, HISTORY, MODEL_FILE
 from training.emotion.models import build_classifier
 from training.emotion.train import (
+    FerBatches,
     balanced_class_weights,
     subset,
     train,
@@ -90,14 +91,26 @@ def test_missing_weights_file_is_a_clear_error(tmp_path: Path) -> None:
         build_classifier(arch="vgg16", input_size=TINY_INPUT, weights=str(tmp_path / "nope.h5"))
 
 
-def test_resume_continues_from_the_last_epoch_and_appends_the_log(tmp_path: Path) -> None:
+def test_resume_continues_from_the_last_epoch_and_appends_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tiny_data()
     first = train(tiny_config("basic_cnn", tmp_path), data)
     assert first.epochs_trained == 1
     config = tiny_config("basic_cnn", tmp_path, resume=True)
     config = TrainConfig(**{**config.__dict__, "recipe": with_overrides(config.recipe, epochs=2)})
+    read_in_epoch: list[int] = []  # the epoch each training batch was drawn for
+    get_batch = FerBatches.__getitem__
+
+    def recording(self: FerBatches, index: int) -> tuple[np.ndarray, ...]:
+        if self.shuffle:
+            read_in_epoch.append(self.epoch)
+        return get_batch(self, index)
+
+    monkeypatch.setattr(FerBatches, "__getitem__", recording)
     second = train(config, data)
     assert second.epochs_trained == 2
+    assert read_in_epoch[0] == 1 and 0 not in read_in_epoch  # the resumed epoch's draws, not the first's
     rows = (tmp_path / HISTORY).read_text().strip().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1"]
     history = [[float(v) for v in r.split(",")[1:]] for r in rows[1:]]

@@ -51,26 +51,28 @@ class FerBatches(keras.utils.PyDataset):
         self.begin_epoch(0)
 
     def begin_epoch(self, epoch: int) -> None:
-        """Each epoch's order, augmentation and mixup are drawn from (seed, epoch): a resumed run
-        draws what the uninterrupted run would have, not its first epoch's draws over again."""
+        """An epoch's order is drawn from (seed, epoch), and each batch's augmentation and mixup from
+        (seed, epoch, batch): a resumed run draws what the uninterrupted run would have (not its first
+        epoch's draws over again), whatever batches Keras reads ahead to learn their shapes."""
         self.epoch = epoch
-        self.rng = np.random.default_rng([self.seed, epoch])
-        self.order = self.rng.permutation(len(self.y)) if self.shuffle else np.arange(len(self.y))
+        order_rng = np.random.default_rng([self.seed, epoch])
+        self.order = order_rng.permutation(len(self.y)) if self.shuffle else np.arange(len(self.y))
 
     def __len__(self) -> int:
         return math.ceil(len(self.y) / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.augmentation is not None:
-            x = augment_batch(self.x[rows], self.augmentation, self.rng)[..., None]
+            x = augment_batch(self.x[rows], self.augmentation, rng)[..., None]
         else:
             x = self.x[rows].astype(np.float32)[..., None]
         y = np.eye(NUM_CLASSES, dtype=np.float32)[self.y[rows]]
         w = self.class_weights[self.y[rows]].astype(np.float32) if self.class_weights is not None else None
         if self.mixup > 0:
-            lam = np.float32(self.rng.beta(self.mixup, self.mixup))
-            partner = self.rng.permutation(len(rows))
+            lam = np.float32(rng.beta(self.mixup, self.mixup))
+            partner = rng.permutation(len(rows))
             x = lam * x + (1 - lam) * x[partner]
             y = lam * y + (1 - lam) * y[partner]
             if w is not None:
