@@ -8,6 +8,7 @@ from PIL import Image
 
 from support.faces import fer_samples, image_bytes, scene_with_faces
 from support.fakes import misbehaving_service, serve_in_thread
+from support.metrics import metric_value
 from support.processes import free_port
 from support.services import start_gateway
 from support.stack import LocalStack
@@ -65,11 +66,8 @@ def test_no_face_is_passed_on_as_422_naming_the_service(services: LocalStack) ->
 
 def _filter_checks(recommender: str) -> float:
     """How many filter checks the recommender has answered (its Prometheus counter)."""
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in httpx.get(f"{recommender}/metrics").text.splitlines()
-        if line.startswith("http_requests_total{") and 'route="/v1/filters/check"' in line
-    )
+    metrics = httpx.get(f"{recommender}/metrics").text
+    return metric_value(metrics, "http_requests_total", route="/v1/filters/check")
 
 
 def test_filters_are_checked_only_when_a_request_has_some(services: LocalStack) -> None:
@@ -211,13 +209,7 @@ def test_the_gateway_bounds_the_photos_in_hand_and_sheds_before_asking_fake_upst
                 return await asyncio.gather(*(client.post("/recommend", files=files) for _ in range(8)))
 
         responses = asyncio.run(burst())
-        shed = float(
-            next(
-                line
-                for line in httpx.get(f"{gw}/metrics").text.splitlines()
-                if line.startswith("requests_shed_total ")
-            ).split()[1]
-        )
+        shed = metric_value(httpx.get(f"{gw}/metrics").text, "requests_shed_total")
     refused = [r for r in responses if r.json()["error"]["code"] == "overloaded"]
     assert refused and len(seen) == 8 - len(refused) and shed == len(refused)  # refused ones asked nobody
     for response in refused:

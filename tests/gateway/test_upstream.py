@@ -24,14 +24,9 @@ from gateway.upstream import (
 from moodtune_contracts.errors import MoodtuneError
 from moodtune_service_kit.serving import ServiceSettings
 from support.fakes import misbehaving_service, serve_in_thread
+from support.processes import free_port
 
 PHOTO = FilePart("image", "upload", b"\xff\xd8 bytes", "image/jpeg")
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # nothing listens here once the socket closes
 
 
 @contextmanager
@@ -96,7 +91,7 @@ def _post(
 
 def test_an_unreachable_service_is_unavailable_naming_it() -> None:
     with pytest.raises(UpstreamUnavailable) as raised:
-        _post(f"http://127.0.0.1:{_closed_port()}")
+        _post(f"http://127.0.0.1:{free_port()}")
     assert raised.value.details == {"service": "recommender-service"}
 
 
@@ -113,7 +108,7 @@ def test_a_refused_connection_is_tried_once_more(
 
     monkeypatch.setattr(aiohttp.ClientSession, "request", counting)
     with pytest.raises(UpstreamUnavailable):  # an upload too: its form is made again, never a 500
-        _post(f"http://127.0.0.1:{_closed_port()}", file=file)
+        _post(f"http://127.0.0.1:{free_port()}", file=file)
     assert len(attempts) == 1 + CONNECT_RETRIES == 2
 
 

@@ -108,10 +108,11 @@ class Upstream:
                 f"the request's time budget ran out before the {self.name} was asked",
                 details={"service": self.name},
             )
+        total = self.timeout_s if left is None else left
         return aiohttp.ClientTimeout(
-            total=left if left is not None else self.timeout_s,
-            sock_connect=self.connect_timeout_s if left is None else min(self.connect_timeout_s, left),
-            sock_read=self.timeout_s if left is None else min(self.timeout_s, left),
+            total=total,
+            sock_connect=min(self.connect_timeout_s, total),
+            sock_read=min(self.timeout_s, total),
             ceil_threshold=math.inf,  # exact: a budget over 5 s is not rounded up to the next second
         )
 
